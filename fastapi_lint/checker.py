@@ -1,0 +1,589 @@
+"""The checker: one parse, one walk, every enabled rule dispatched from it.
+
+The walk follows pyflakes: module-level statements run in order (imports, classes, app
+and router construction, route decorators, includes); function bodies are deferred until
+the module's top level is done, so that when a body is walked every module-level fact is
+known (which functions are routes or dependencies, what every global name is bound to).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+from .diagnostics import Diagnostic, FileResult, Location, SourceLines
+from .rules import Rule
+from .semantic import fastapi_model as fm
+from .semantic.model import SemanticModel
+from .semantic.names import DEPENDS_FUNCTIONS, FASTAPI_APP_CLASSES, FASTAPI_ROUTER_CLASSES, canonical
+from .semantic.scopes import Binding, CallRecord, ClassScope, FunctionScope, Scope
+from .settings import Settings
+from .source import SourceDecodeError, decode_source, syntax_error_message
+from . import noqa as noqa_mod
+
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_CALLBACK_DECORATORS = {"exception_handler", "on_event", "middleware"}
+
+
+@dataclass
+class CallContext:
+    """Where a call happens, as rules need to know it."""
+
+    scope: Scope
+    function: FunctionScope | None  # innermost def/async def/lambda, None at module level
+    target: str | None  # canonical qualname of the callee, when resolvable
+    awaited: bool
+
+    @property
+    def on_event_loop(self) -> bool:
+        """True when the call runs on the event loop: directly in an `async def` body."""
+        return self.function is not None and self.function.runs_on_event_loop
+
+
+class Checker:
+    def __init__(
+        self,
+        tree: ast.Module,
+        lines: SourceLines,
+        filename: str,
+        rules: list[type[Rule]],
+        settings: Settings,
+    ) -> None:
+        self.tree = tree
+        self.lines = lines
+        self.filename = filename
+        self.model = SemanticModel(filename)
+        self.diagnostics: list[Diagnostic] = []
+        self.rules = [rule(self, settings.options_for(rule)) for rule in rules]
+        self._hooks: dict[str, list[Callable]] = {}
+        for rule in self.rules:
+            for hook in rule.defined_hooks():
+                self._hooks.setdefault(hook, []).append(getattr(rule, hook))
+        self.scope: Scope = self.model.module
+        self._deferred: deque[tuple[FunctionScope, ast.AST]] = deque()
+        self._awaited: set[int] = set()
+
+    # ------------------------------------------------------------------ reporting
+
+    def report(self, rule: Rule, node: ast.AST, message: str, *, end_node: ast.AST | None = None) -> None:
+        start, end = self.lines.span(node)
+        if end_node is not None:
+            end = self.lines.span(end_node)[1]
+        self.report_span(rule, start, end, message)
+
+    def report_span(self, rule: Rule, start: Location, end: Location, message: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(rule.code, rule.name, message, self.filename, start, end, noqa_row=start.row)
+        )
+
+    # ------------------------------------------------------------------ the walk
+
+    def run(self) -> list[Diagnostic]:
+        self._visit_body(self.tree.body)
+        while self._deferred:
+            function, node = self._deferred.popleft()
+            self._visit_function_body(function, node)
+        self._resolve_late_dependencies()
+        for hook in self._hooks.get("visit_module_end", ()):
+            hook()
+        return self.diagnostics
+
+    def _visit_body(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            self.visit(statement)
+
+    def visit(self, node: ast.AST) -> None:
+        handler = getattr(self, "visit_" + type(node).__name__, None)
+        if handler is not None:
+            handler(node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    # Imports ---------------------------------------------------------------
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.scope.bind(alias.asname, Binding("import", canonical(alias.name), node))
+            else:
+                top = alias.name.split(".")[0]
+                self.scope.bind(top, Binding("import", top, node))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = "." * (node.level or 0) + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            qualname = f"{module}.{alias.name}" if module and not module.endswith(".") else module + alias.name
+            self.scope.bind(alias.asname or alias.name, Binding("import", canonical(qualname), node))
+
+    # Definitions -----------------------------------------------------------
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        self._visit_arguments(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        enclosing = self.scope
+        qualname = self.model.local_qualname(node.name) if enclosing is self.model.module else None
+        enclosing.bind(node.name, Binding("function", qualname, node))
+        function = FunctionScope(
+            "function",
+            node,
+            enclosing,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            class_scope=enclosing if isinstance(enclosing, ClassScope) else None,
+        )
+        self.model.functions.append(function)
+        self._register_decorators(node)
+        self._deferred.append((function, node))
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def _visit_arguments(self, args: ast.arguments) -> None:
+        for default in [*args.defaults, *args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None and arg.annotation is not None:
+                self.visit(arg.annotation)
+
+    def _visit_function_body(self, function: FunctionScope, node: ast.AST) -> None:
+        outer = self.scope
+        self.scope = function
+        self._bind_parameters(function, node.args)
+        self._visit_body(node.body)
+        self.scope = outer
+        function.role = self.model.role_of(node)
+        for hook in self._hooks.get("visit_function", ()):
+            hook(function)
+
+    def _bind_parameters(self, function: FunctionScope, args: ast.arguments) -> None:
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+        for index, (arg, default) in enumerate(pairs):
+            type_ = self.model.annotation_type(arg.annotation, function.parent or self.model.module)
+            if type_ is None and index == 0 and function.class_scope is not None and arg in positional:
+                type_ = self.model.class_qualname(function.class_scope.node)
+            binding = Binding("value", type=type_, node=arg)
+            if type_ in FASTAPI_APP_CLASSES | FASTAPI_ROUTER_CLASSES or self._router_class_kind(type_):
+                kind = "app" if type_ in FASTAPI_APP_CLASSES or self._router_class_kind(type_) == "app" else "router"
+                binding.router = self._new_router(kind, arg.arg, arg, {}, opaque=True)
+            function.bind(arg.arg, binding)
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None:
+                function.bind(arg.arg, Binding("value", node=arg))
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._visit_arguments(node.args)
+        function = FunctionScope("lambda", node, self.scope, is_async=False)
+        outer = self.scope
+        self.scope = function
+        self._bind_parameters(function, node.args)
+        self.visit(node.body)
+        self.scope = outer
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        for base in node.bases:
+            self.visit(base)
+        for keyword in node.keywords:
+            self.visit(keyword.value)
+        bases = [self.model.resolve(base, self.scope) for base in node.bases]
+        class_scope = ClassScope("class", node, self.scope)
+        class_scope.base_qualnames = [b for b in bases if b]
+        class_scope.is_pydantic = any(self.model.is_pydantic_base(b) for b in bases)
+        self.model.classes[node] = class_scope
+        outer = self.scope
+        self.scope = class_scope
+        self._visit_body(node.body)
+        self.scope = outer
+        qualname = self.model.local_qualname(node.name) if outer is self.model.module else None
+        outer.bind(node.name, Binding("class", qualname, node))
+        for hook in self._hooks.get("visit_class", ()):
+            hook(node, class_scope)
+
+    def _router_class_kind(self, qualname: str | None) -> str | None:
+        """"app" / "router" for FastAPI, APIRouter and subclasses defined in this module."""
+        if qualname is None:
+            return None
+        if qualname in FASTAPI_APP_CLASSES:
+            return "app"
+        if qualname in FASTAPI_ROUTER_CLASSES:
+            return "router"
+        for node, scope in self.model.classes.items():
+            if self.model.class_qualname(node) == qualname:
+                for base in scope.base_qualnames:
+                    kind = self._router_class_kind(base)
+                    if kind:
+                        return kind
+        return None
+
+    # Bindings --------------------------------------------------------------
+
+    def _value_binding(self, value: ast.expr | None, annotation: ast.expr | None = None) -> Binding:
+        type_ = self.model.annotation_type(annotation, self.scope) if annotation is not None else None
+        if type_ is None and value is not None:
+            type_ = self.model.infer_type(value, self.scope)
+        binding = Binding("value", type=type_, value=value)
+        if value is not None:
+            binding.router = self._router_of(value)
+        return binding
+
+    def _bind_target(self, target: ast.expr, binding: Binding) -> None:
+        if isinstance(target, ast.Name):
+            self.scope.bind(target.id, binding)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._bind_target(element, Binding("value"))
+        elif isinstance(target, ast.Starred):
+            self._bind_target(target.value, Binding("value"))
+        elif isinstance(target, ast.Attribute):
+            self.visit(target.value)
+            if isinstance(target.value, ast.Name):
+                cls = self.model.self_class(target.value, self.scope)
+                if cls is not None:
+                    if binding.type:
+                        cls.attribute_types[target.attr] = binding.type
+                    if binding.router:
+                        cls.attribute_routers[target.attr] = binding.router
+        else:
+            self.visit(target)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        binding = self._value_binding(node.value)
+        for target in node.targets:
+            self._bind_target(target, binding)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.visit(node.annotation)
+        if node.value is not None:
+            self.visit(node.value)
+        binding = self._value_binding(node.value, node.annotation)
+        if isinstance(self.scope, ClassScope) and isinstance(node.target, ast.Name) and binding.type:
+            self.scope.attribute_types[node.target.id] = binding.type
+        if node.value is not None or not isinstance(self.scope, ClassScope):
+            self._bind_target(node.target, binding)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self._bind_target(node.target, self._value_binding(node.value))
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Store):
+            self.scope.bind(node.id, Binding("value"))
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self.scope.bind(node.name, Binding("value"))
+        self._visit_body(node.body)
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        if isinstance(node, ast.AsyncWith):
+            self._count_await()
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                binding = Binding("value", type=self.model.infer_type(item.context_expr, self.scope))
+                self._bind_target(item.optional_vars, binding)
+        self._visit_body(node.body)
+
+    visit_AsyncWith = visit_With
+
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self._count_await()
+        self.generic_visit(node)
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        if node.is_async:
+            self._count_await()
+        self.generic_visit(node)
+
+    # Async facts -----------------------------------------------------------
+
+    def _count_await(self) -> None:
+        function = self.scope.enclosing_function()
+        if function is not None:
+            function.awaits += 1
+
+    def visit_Await(self, node: ast.Await) -> None:
+        self._count_await()
+        if isinstance(node.value, ast.Call):
+            self._awaited.add(id(node.value))
+        self.visit(node.value)
+
+    def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        function = self.scope.enclosing_function()
+        if function is not None:
+            function.yields += 1
+        self.generic_visit(node)
+
+    visit_YieldFrom = visit_Yield
+
+    # Calls -----------------------------------------------------------------
+
+    def visit_Call(self, node: ast.Call) -> None:
+        target = self.model.resolve(node.func, self.scope)
+        function = self.scope.enclosing_function()
+        awaited = id(node) in self._awaited
+        if function is not None:
+            function.calls.append(CallRecord(node, target, awaited))
+        if target in DEPENDS_FUNCTIONS:
+            self._register_dependency(node)
+        if isinstance(node.func, ast.Attribute):
+            self._register_router_call(node)
+        ctx = CallContext(self.scope, function, target, awaited)
+        for hook in self._hooks.get("visit_call", ()):
+            hook(node, ctx)
+        self.generic_visit(node)
+
+    # FastAPI registration ----------------------------------------------------
+
+    def _router_of(self, expr: ast.expr) -> fm.RouterObject | None:
+        """The app or router object `expr` evaluates to, creating it at its construction."""
+        if isinstance(expr, ast.Name):
+            binding = self.scope.lookup(expr.id)
+            return binding.router if binding is not None else None
+        if isinstance(expr, ast.Attribute):
+            if expr.attr == "router":  # `app.router` is the app's own router
+                owner = self._router_of(expr.value)
+                if owner is not None and owner.kind == "app":
+                    return owner
+            if isinstance(expr.value, ast.Name):
+                cls = self.model.self_class(expr.value, self.scope)
+                if cls is not None:
+                    return cls.attribute_routers.get(expr.attr)
+            return None
+        if isinstance(expr, ast.Call):
+            kind = self._router_class_kind(self.model.resolve(expr.func, self.scope))
+            if kind is None:
+                return None
+            keywords = {k.arg: k.value for k in expr.keywords if k.arg}
+            name = ast.unparse(expr.func)
+            return self._new_router(kind, name, expr, keywords)
+        return None
+
+    def _new_router(self, kind: str, name: str, node: ast.AST, keywords: dict, opaque: bool = False) -> fm.RouterObject:
+        obj = fm.RouterObject(kind, name, node, keywords, opaque=opaque)
+        if kind == "router":
+            obj.prefix = self._prefix_value(keywords.get("prefix"))
+        else:
+            obj.builtin_paths = self._builtin_paths(keywords)
+        self.model.routers.append(obj)
+        return obj
+
+    def _prefix_value(self, expr: ast.expr | None) -> str | None:
+        if expr is None:
+            return ""
+        return self.constant_str(expr)
+
+    def _builtin_paths(self, keywords: dict[str, ast.expr]) -> tuple[str, ...]:
+        """FastAPI.setup(): openapi, then docs (+ oauth2 redirect) and redoc, if enabled."""
+        def setting(name: str, default: str) -> str | None | bool:
+            if name not in keywords:
+                return default
+            value = keywords[name]
+            if isinstance(value, ast.Constant) and value.value is None:
+                return None
+            text = self.constant_str(value)
+            return text if text is not None else False  # False: unknown
+
+        openapi = setting("openapi_url", "/openapi.json")
+        if not openapi:
+            return ()
+        paths = [openapi]
+        docs = setting("docs_url", "/docs")
+        if docs:
+            paths.append(docs)
+            redirect = setting("swagger_ui_oauth2_redirect_url", "/docs/oauth2-redirect")
+            if redirect:
+                paths.append(redirect)
+        redoc = setting("redoc_url", "/redoc")
+        if redoc:
+            paths.append(redoc)
+        return tuple(paths)
+
+    def constant_str(self, expr: ast.expr | None) -> str | None:
+        """A string known statically: a literal, a module constant, or their concatenation."""
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, ast.Name):
+            binding = self.scope.lookup(expr.id)
+            if binding is not None and binding.kind == "value" and binding.value is not None:
+                if binding.value is not expr:
+                    return self.constant_str(binding.value)
+            return None
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left, right = self.constant_str(expr.left), self.constant_str(expr.right)
+            if left is not None and right is not None:
+                return left + right
+        return None
+
+    def _register_decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            func = call.func if call is not None else decorator
+            if not isinstance(func, ast.Attribute):
+                continue
+            owner = self._router_of(func.value)
+            if owner is None:
+                continue
+            if func.attr in _CALLBACK_DECORATORS:
+                self.model.callbacks.add(node)
+                continue
+            if call is None:
+                continue
+            route = self._route_from_call(owner, func.attr, call, path_index=0, handler=node, node=decorator)
+            if route is not None:
+                self.model.route_handlers.setdefault(node, []).append(route)
+
+    def _route_from_call(
+        self, owner: fm.RouterObject, attr: str, call: ast.Call, *, path_index: int,
+        handler: ast.AST | None, node: ast.AST,
+    ) -> fm.Route | None:
+        keywords = {k.arg: k.value for k in call.keywords if k.arg}
+        if attr in fm.HTTP_METHOD_DECORATORS or attr in ("api_route", "add_api_route"):
+            kind = "http"
+        elif attr in ("websocket", "websocket_route", "add_api_websocket_route"):
+            kind = "websocket"
+        else:
+            return None
+        path_expr = call.args[path_index] if len(call.args) > path_index else keywords.get("path")
+        if attr in fm.HTTP_METHOD_DECORATORS:
+            methods = frozenset({fm.HTTP_METHOD_DECORATORS[attr]})
+        elif kind == "http":
+            methods = self._methods_value(keywords.get("methods"))
+        else:
+            methods = frozenset()
+        callbacks = keywords.get("callbacks")
+        if isinstance(callbacks, ast.Attribute) and callbacks.attr == "routes":
+            callback_router = self._router_of(callbacks.value)
+            if callback_router is not None:
+                callback_router.callback_only = True
+        route = fm.Route(owner, kind, methods, self.constant_str(path_expr), node, handler, keywords)
+        route.has_star_kwargs = any(k.arg is None for k in call.keywords)
+        owner.events.append(route)
+        self.model.routes.append(route)
+        return route
+
+    def _methods_value(self, expr: ast.expr | None) -> frozenset[str]:
+        if expr is None:
+            return frozenset({"GET"})
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            methods = [self.constant_str(e) for e in expr.elts]
+            if all(m is not None for m in methods):
+                return frozenset(m.upper() for m in methods)
+        return frozenset()  # unknown: matches nothing, so never shadows or is reported
+
+    def _register_router_call(self, call: ast.Call) -> None:
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        if func.attr not in ("include_router", "mount", "add_api_route", "add_api_websocket_route"):
+            return
+        owner = self._router_of(func.value)
+        if owner is None:
+            return
+        if func.attr == "include_router":
+            child_expr = call.args[0] if call.args else next(
+                (k.value for k in call.keywords if k.arg == "router"), None
+            )
+            child = self._router_of(child_expr) if child_expr is not None else None
+            prefix_expr = next((k.value for k in call.keywords if k.arg == "prefix"), None)
+            owner.events.append(fm.Include(owner, child, self._prefix_value(prefix_expr), call))
+        elif func.attr == "mount":
+            path_expr = call.args[0] if call.args else next(
+                (k.value for k in call.keywords if k.arg == "path"), None
+            )
+            owner.events.append(fm.Mount(owner, self.constant_str(path_expr), call))
+        else:
+            endpoint = call.args[1] if len(call.args) > 1 else next(
+                (k.value for k in call.keywords if k.arg == "endpoint"), None
+            )
+            handler = self._definition_of(endpoint)
+            route = self._route_from_call(owner, func.attr, call, path_index=0, handler=handler, node=call)
+            if route is not None and handler is not None:
+                self.model.route_handlers.setdefault(handler, []).append(route)
+
+    def _definition_of(self, expr: ast.expr | None) -> ast.AST | None:
+        if isinstance(expr, ast.Name):
+            binding = self.scope.lookup(expr.id)
+            if binding is not None and binding.kind in ("function", "class"):
+                return binding.node
+        return None
+
+    def _register_dependency(self, call: ast.Call) -> None:
+        target = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "dependency"), None
+        )
+        if not isinstance(target, ast.Name):
+            return
+        binding = self.scope.lookup(target.id)
+        if binding is None:
+            self.model.late_dependency_names.add(target.id)
+        elif binding.kind == "function":
+            self.model.dependencies.add(binding.node)
+        elif binding.kind == "value" and binding.type:
+            # `Depends(checker)` with `checker = Checker(...)`: FastAPI calls its __call__.
+            for node, scope in self.model.classes.items():
+                if self.model.class_qualname(node) == binding.type:
+                    call_method = scope.bindings.get("__call__")
+                    if call_method is not None and call_method.node is not None:
+                        self.model.dependencies.add(call_method.node)
+
+    def _resolve_late_dependencies(self) -> None:
+        for name in self.model.late_dependency_names:
+            binding = self.model.module.bindings.get(name)
+            if binding is not None and binding.kind == "function":
+                self.model.dependencies.add(binding.node)
+
+
+def check_source(source: str | bytes, filename: str, settings: Settings | None = None) -> FileResult:
+    """Check one file's source. Never raises for bad input: errors become the result's `error`."""
+    settings = settings or Settings()
+    result = FileResult(filename)
+    try:
+        text = decode_source(source)
+    except SourceDecodeError as error:
+        result.error = str(error)
+        return result
+    lines = SourceLines(text)
+    try:
+        tree = ast.parse(text, filename=filename)
+    except SyntaxError as error:
+        result.error = syntax_error_message(error, text)
+        row = error.lineno or 1
+        col = (error.offset or 1) - 1
+        location = Location(row, max(col, 0) + 1)
+        result.diagnostics.append(
+            Diagnostic(None, "", result.error, filename, location, location, noqa_row=None)
+        )
+        return result
+    except (ValueError, RecursionError) as error:  # null bytes, absurd nesting
+        result.error = f"cannot parse: {error}"
+        result.diagnostics.append(
+            Diagnostic(None, "", result.error, filename, Location(1, 1), Location(1, 1))
+        )
+        return result
+    rules = settings.enabled_rules(filename)
+    checker = Checker(tree, lines, filename, rules, settings)
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(limit, 10_000))
+        diagnostics = checker.run()
+    finally:
+        sys.setrecursionlimit(limit)
+    result.diagnostics = sorted(noqa_mod.filter_suppressed(diagnostics, text), key=Diagnostic.sort_key)
+    return result

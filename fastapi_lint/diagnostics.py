@@ -1,0 +1,80 @@
+"""What a check produces: diagnostics, with positions counted the way ruff counts them."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+DOCS_URL = "https://github.com/fastapi-lint/fastapi-lint/blob/main/docs/rules/{name}.md"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based row and a 1-based column counted in characters (ruff's convention)."""
+
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    # None for a syntax error, as in ruff: it is not a rule and cannot be ignored.
+    code: str | None
+    name: str
+    message: str
+    filename: str
+    location: Location
+    end_location: Location
+    # Fixes arrive with the fix engine; detection already carries the slot so that
+    # JSON output keeps ruff's schema (`"fix": null`).
+    fix: object | None = None
+    noqa_row: int | None = None
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(name=self.name) if self.name else ""
+
+    def sort_key(self) -> tuple:
+        return (self.filename, self.location, self.code or "")
+
+
+class SourceLines:
+    """Converts `ast` positions (UTF-8 byte columns) to ruff's character columns.
+
+    This is the one place where byte offsets become character offsets: every
+    diagnostic position goes through `location()`.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.lines = source.splitlines(keepends=True) or [""]
+
+    def line(self, row: int) -> str:
+        if 1 <= row <= len(self.lines):
+            return self.lines[row - 1]
+        return ""
+
+    def location(self, row: int, byte_col: int) -> Location:
+        text = self.line(row)
+        if text.isascii():
+            return Location(row, byte_col + 1)
+        prefix = text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace")
+        return Location(row, len(prefix) + 1)
+
+    def span(self, node: ast.AST) -> tuple[Location, Location]:
+        start = self.location(node.lineno, node.col_offset)
+        end_row = getattr(node, "end_lineno", None) or node.lineno
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset
+        return start, self.location(end_row, end_col)
+
+
+@dataclass
+class FileResult:
+    """Everything one file's check produced."""
+
+    filename: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Set when the file could not be read or parsed: such a file is reported,
+    # never silently skipped, and never rewritten.
+    error: str | None = None

@@ -1,0 +1,109 @@
+"""The contract every rule module implements.
+
+A rule is one class in one module under `fastapi_lint/rules/`. Its docstring, written in
+ruff's sections, is the single source of its documentation (`fastapi-lint rule CODE`,
+`docs/rules/`). The checker walks each file once and calls the hooks a rule defines:
+
+- `visit_call(call, ctx)`: every call, with where it runs (`CallContext`).
+- `visit_function(scope)`: every function, after its whole body was walked, with the
+  facts collected about it (awaits, yields, calls).
+- `visit_class(node, scope)`: every class statement, once its body was walked.
+- `visit_module_end()`: once the whole module is known (routes, includes, models).
+
+A hook a rule does not define costs nothing: the checker dispatches only to rules that
+override it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..diagnostics import Diagnostic, Location
+
+if TYPE_CHECKING:
+    from ..checker import Checker
+
+HOOKS = ("visit_call", "visit_function", "visit_class", "visit_module_end")
+CODE_PATTERN = re.compile(r"^FPI[0-9]{3}$")
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-rule setting, read from `[tool.fastapi-lint.<rule-name>]`."""
+
+    name: str  # kebab-case, as written in pyproject.toml
+    default: Any
+    doc: str
+
+    def validate(self, value: Any) -> Any:
+        expected = type(self.default)
+        if isinstance(self.default, (list, tuple)):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"`{self.name}` must be a list of strings")
+            return list(value)
+        if not isinstance(value, expected):
+            raise ValueError(f"`{self.name}` must be a {expected.__name__}")
+        return value
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    # Default message; rules usually build a more specific one per diagnostic.
+    message: ClassVar[str] = ""
+    default_enabled: ClassVar[bool] = True
+    options: ClassVar[tuple[Option, ...]] = ()
+
+    def __init__(self, checker: Checker, settings: dict[str, Any]) -> None:
+        self.checker = checker
+        self.model = checker.model
+        self.settings = settings
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the docstring's `What it does` section."""
+        doc = cls.__doc__ or ""
+        lines = [line.strip() for line in doc.strip().splitlines()]
+        try:
+            start = lines.index("## What it does") + 1
+        except ValueError:
+            return cls.message
+        text = []
+        for line in lines[start:]:
+            if not line:
+                if text:
+                    break
+                continue
+            if line.startswith("##"):
+                break
+            text.append(line)
+        return " ".join(text)
+
+    @classmethod
+    def defined_hooks(cls) -> list[str]:
+        return [hook for hook in HOOKS if getattr(cls, hook) is not getattr(Rule, hook)]
+
+    def report(self, node: ast.AST, message: str, *, end_node: ast.AST | None = None) -> None:
+        self.checker.report(self, node, message, end_node=end_node)
+
+    def report_at(self, start: Location, end: Location, message: str) -> None:
+        self.checker.report_span(self, start, end, message)
+
+    # Hooks: overridden by rules that need them.
+    def visit_call(self, call: ast.Call, ctx: Any) -> None:  # pragma: no cover - interface
+        pass
+
+    def visit_function(self, scope: Any) -> None:  # pragma: no cover - interface
+        pass
+
+    def visit_class(self, node: ast.ClassDef, scope: Any) -> None:  # pragma: no cover
+        pass
+
+    def visit_module_end(self) -> None:  # pragma: no cover - interface
+        pass
+
+
+__all__ = ["Rule", "Option", "Diagnostic", "CODE_PATTERN", "HOOKS"]

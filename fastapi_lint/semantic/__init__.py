@@ -1,0 +1,1 @@
+"""The semantic model: names, scopes, FastAPI apps and routes, Pydantic models."""

@@ -1,0 +1,65 @@
+"""What the model knows about library APIs: what calls return, what calls block.
+
+Everything here is keyed by canonical qualname (see `names.py`). A method of an instance
+is keyed `Class.method`. `RESULT_TYPES` lets the model follow values through
+`engine = create_engine(...)`, `SessionLocal = sessionmaker(...)`, `db = SessionLocal()`,
+`db.query(User).filter(...).first()`.
+"""
+
+from __future__ import annotations
+
+BUILTIN_TYPES = frozenset(
+    {"list", "dict", "set", "frozenset", "tuple", "str", "bytes", "bytearray", "int", "float",
+     "bool", "complex", "range", "object"}
+)
+
+_QUERY_BUILDERS = (
+    "filter", "filter_by", "where", "order_by", "group_by", "having", "join", "outerjoin",
+    "limit", "offset", "options", "distinct", "select_from", "with_entities", "params",
+)
+
+RESULT_TYPES: dict[str, str] = {
+    # requests / httpx / urllib3 / http.client
+    "requests.session": "requests.Session",
+    # Databases
+    "sqlite3.connect": "sqlite3.Connection",
+    "sqlite3.Connection.cursor": "sqlite3.Cursor",
+    "sqlite3.Connection.execute": "sqlite3.Cursor",
+    "psycopg2.connect": "psycopg2.extensions.connection",
+    "psycopg2.extensions.connection.cursor": "psycopg2.extensions.cursor",
+    "pymysql.connect": "pymysql.connections.Connection",
+    "pymysql.Connect": "pymysql.connections.Connection",
+    "pymysql.connections.Connection.cursor": "pymysql.cursors.Cursor",
+    "mysql.connector.connect": "mysql.connector.MySQLConnection",
+    "mysql.connector.MySQLConnection.cursor": "mysql.connector.cursor.MySQLCursor",
+    "sqlalchemy.create_engine": "sqlalchemy.Engine",
+    "sqlalchemy.Engine.connect": "sqlalchemy.Connection",
+    "sqlalchemy.Engine.begin": "sqlalchemy.Connection",
+    "sqlalchemy.orm.sessionmaker.__call__": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.sessionmaker.begin": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.scoped_session.__call__": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.Session.query": "sqlalchemy.orm.Query",
+    "sqlmodel.Session.query": "sqlalchemy.orm.Query",
+    **{f"sqlalchemy.orm.Query.{name}": "sqlalchemy.orm.Query" for name in _QUERY_BUILDERS},
+    # Redis
+    "redis.from_url": "redis.Redis",
+    "redis.Redis.from_url": "redis.Redis",
+    "redis.Redis.pipeline": "redis.Pipeline",
+    # boto3
+    "boto3.client": "boto3.client",
+    "boto3.resource": "boto3.resource",
+    "boto3.Session.client": "boto3.client",
+    "boto3.Session.resource": "boto3.resource",
+    # sockets
+    "socket.create_connection": "socket.socket",
+    # pathlib
+    "pathlib.Path.cwd": "pathlib.Path",
+    "pathlib.Path.home": "pathlib.Path",
+    "pathlib.Path.resolve": "pathlib.Path",
+    "pathlib.Path.absolute": "pathlib.Path",
+    "pathlib.Path.parent": "pathlib.Path",
+    "pathlib.Path.with_suffix": "pathlib.Path",
+    "pathlib.Path.with_name": "pathlib.Path",
+    "pathlib.Path.joinpath": "pathlib.Path",
+    "pathlib.Path.expanduser": "pathlib.Path",
+}

@@ -1,0 +1,109 @@
+"""Scopes and bindings: what a name means at a point of the module.
+
+The model is deliberately flow-insensitive inside a scope (the last binding seen wins),
+which is what pyflakes does too; function bodies are walked after the whole module, so
+they see every module-level name, as Python's late binding of globals does.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .fastapi_model import RouterObject
+
+
+@dataclass
+class Binding:
+    """What a name is bound to.
+
+    - `kind="import"`: the name stands for the imported module or object `qualname`.
+    - `kind="function"` / `"class"`: a definition in this module (`node`), named `qualname`.
+    - `kind="value"`: a value whose class is `type` (a canonical qualname) when known.
+    """
+
+    kind: str
+    qualname: str | None = None
+    node: ast.AST | None = None
+    type: str | None = None
+    # A FastAPI application or router object, when this value is one.
+    router: RouterObject | None = None
+    # For values: the call or expression that produced it, when it was a literal
+    # container or a constant string (used for module constants like prefixes).
+    value: ast.expr | None = None
+
+
+@dataclass
+class Scope:
+    kind: str  # "module", "class", "function", "lambda"
+    node: ast.AST | None
+    parent: Scope | None
+    bindings: dict[str, Binding] = field(default_factory=dict)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings[name] = binding
+
+    def lookup(self, name: str) -> Binding | None:
+        """Python's rule: class scopes are not visible from the functions inside them."""
+        scope: Scope | None = self
+        first = True
+        while scope is not None:
+            if first or scope.kind != "class":
+                found = scope.bindings.get(name)
+                if found is not None:
+                    return found
+            first = False
+            scope = scope.parent
+        return None
+
+    def enclosing_function(self) -> FunctionScope | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if isinstance(scope, FunctionScope):
+                return scope
+            scope = scope.parent
+        return None
+
+
+@dataclass
+class ClassScope(Scope):
+    is_pydantic: bool = False
+    base_qualnames: list[str] = field(default_factory=list)
+    # Types of instance attributes: class-level annotations and `self.x = ...`.
+    attribute_types: dict[str, str] = field(default_factory=dict)
+    attribute_routers: dict[str, RouterObject] = field(default_factory=dict)
+
+
+@dataclass
+class CallRecord:
+    call: ast.Call
+    target: str | None  # canonical qualname of what is called, when resolvable
+    awaited: bool
+
+
+@dataclass
+class FunctionScope(Scope):
+    """A `def`, `async def` or `lambda`, with the facts its body showed."""
+
+    is_async: bool = False
+    class_scope: ClassScope | None = None  # set for methods
+    awaits: int = 0  # `await`, `async for`, `async with` in its own body
+    yields: int = 0
+    calls: list[CallRecord] = field(default_factory=list)
+    # The FastAPI role, decided from the module: "route", "dependency", "callback".
+    role: str | None = None
+
+    @property
+    def name(self) -> str:
+        return getattr(self.node, "name", "<lambda>")
+
+    @property
+    def runs_on_event_loop(self) -> bool:
+        """An `async def` body runs on the loop; `def` and `lambda` bodies never do here.
+
+        A nested `def` called directly from the async body does block the loop, but
+        that is a call through a helper, reported separately.
+        """
+        return self.is_async

@@ -1,0 +1,54 @@
+"""Reading source text: encodings, and syntax errors explained for humans."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import tokenize
+
+
+class SourceDecodeError(Exception):
+    pass
+
+
+def decode_source(source: str | bytes) -> str:
+    """Decode as Python does: a BOM or a PEP 263 coding cookie, else UTF-8."""
+    if isinstance(source, str):
+        return source
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text = source.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
+        raise SourceDecodeError(f"cannot decode file: {error}") from error
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+# Syntax that a newer Python accepts and an older one rejects, with the version it needs.
+_NEWER_SYNTAX = (
+    (re.compile(r"^\s*type\s+\w+(\[.*\])?\s*="), (3, 12), "a `type` statement"),
+    (re.compile(r"^\s*(async\s+)?def\s+\w+\s*\["), (3, 12), "a generic function (PEP 695)"),
+    (re.compile(r"^\s*class\s+\w+\s*\["), (3, 12), "a generic class (PEP 695)"),
+    (re.compile(r"^\s*except\*?\s+[\w.]+\s*,\s*[\w.]+.*:\s*(#.*)?$"), (3, 14), "`except A, B:` without parentheses"),
+    (re.compile(r"""(^|[^\w])[tT][rR]?["']"""), (3, 14), "a template string (t-string)"),
+    (re.compile(r"""f(["']).*\{[^}]*\1"""), (3, 12), "an f-string reusing its own quotes"),
+    (re.compile(r"^\s*match\s+.+:\s*(#.*)?$"), (3, 10), "a `match` statement"),
+)
+
+
+def syntax_error_message(error: SyntaxError, text: str) -> str:
+    message = f"SyntaxError: {error.msg}"
+    line = ""
+    if error.lineno:
+        lines = text.splitlines()
+        if 0 < error.lineno <= len(lines):
+            line = lines[error.lineno - 1]
+    running = sys.version_info[:2]
+    for pattern, needed, what in _NEWER_SYNTAX:
+        if needed > running and pattern.search(line):
+            return (
+                f"{message} (this looks like {what}, which needs Python "
+                f"{needed[0]}.{needed[1]}+; fastapi-lint parses with the Python it runs on, "
+                f"{running[0]}.{running[1]}: run it under your project's Python)"
+            )
+    return message

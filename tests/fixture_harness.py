@@ -1,0 +1,68 @@
+"""Fixture files as tests, in flake8-async's style.
+
+A fixture is real-looking FastAPI code. Every line that must produce a diagnostic ends
+with `# error: CODE` (several codes: `# error: FPI100, FPI120`). Every other line must
+stay silent, so the `# OK` near-misses in a fixture are assertions too.
+
+A fixture may restrict the rules it runs with a first-lines header
+`# fastapi-lint-test: select=FPI100,FPI120`; by default every rule runs, so a fixture
+states everything the linter says about it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi_lint.checker import check_source
+from fastapi_lint.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ERROR_COMMENT = re.compile(r"#\s*error:\s*(?P<codes>FPI[0-9]{3}(?:\s*,\s*FPI[0-9]{3})*)")
+HEADER = re.compile(r"#\s*fastapi-lint-test:\s*select=(?P<codes>[A-Z0-9, ]+)")
+
+
+@dataclass(frozen=True)
+class Fixture:
+    path: Path
+    source: str
+
+    @property
+    def id(self) -> str:
+        return self.path.relative_to(FIXTURES).as_posix()
+
+    @property
+    def settings(self) -> Settings:
+        for line in self.source.splitlines()[:5]:
+            match = HEADER.search(line)
+            if match:
+                return Settings(select=[c.strip() for c in match["codes"].split(",") if c.strip()])
+        return Settings()
+
+    def expected(self) -> list[tuple[int, str]]:
+        found = []
+        for row, line in enumerate(self.source.splitlines(), start=1):
+            match = ERROR_COMMENT.search(line)
+            if match:
+                for code in match["codes"].split(","):
+                    found.append((row, code.strip()))
+        return sorted(found)
+
+    def actual(self, source: str | None = None) -> list[tuple[int, str]]:
+        result = check_source(source if source is not None else self.source, str(self.path), self.settings)
+        assert result.error is None, result.error
+        return sorted((d.location.row, d.code) for d in result.diagnostics)
+
+    def noqa_variant(self, bare: bool = False) -> str:
+        """The fixture with every `# error: CODES` turned into a suppression comment."""
+        replacement = (lambda m: "# noqa") if bare else (lambda m: f"# noqa: {m['codes']}")
+        return ERROR_COMMENT.sub(replacement, self.source)
+
+
+def all_fixtures() -> list[Fixture]:
+    return [
+        Fixture(path, path.read_text(encoding="utf-8"))
+        for path in sorted(FIXTURES.rglob("*.py"))
+        if not path.name.endswith(".fixed.py") and "projects" not in path.relative_to(FIXTURES).parts
+    ]
