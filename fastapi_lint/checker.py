@@ -17,7 +17,7 @@ from typing import Callable
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
 from .rules import Rule
 from .semantic import fastapi_model as fm
-from .semantic.model import SemanticModel
+from .semantic.model import CALLBACK_DECORATOR_NAMES, SemanticModel
 from .semantic.names import DEPENDS_FUNCTIONS, FASTAPI_APP_CLASSES, FASTAPI_ROUTER_CLASSES, canonical
 from .semantic.scopes import Binding, CallRecord, ClassScope, FunctionScope, Scope
 from .settings import Settings
@@ -25,7 +25,6 @@ from .source import SourceDecodeError, decode_source, syntax_error_message
 from . import noqa as noqa_mod
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
-_CALLBACK_DECORATORS = {"exception_handler", "on_event", "middleware"}
 
 
 @dataclass
@@ -55,6 +54,7 @@ class Checker:
         self.tree = tree
         self.lines = lines
         self.filename = filename
+        self.settings = settings
         self.model = SemanticModel(filename)
         self.diagnostics: list[Diagnostic] = []
         self.rules = [rule(self, settings.options_for(rule)) for rule in rules]
@@ -174,7 +174,7 @@ class Checker:
             type_ = self.model.annotation_type(arg.annotation, function.parent or self.model.module)
             if type_ is None and index == 0 and function.class_scope is not None and arg in positional:
                 type_ = self.model.class_qualname(function.class_scope.node)
-            binding = Binding("value", type=type_, node=arg)
+            binding = Binding("value", type=type_, node=arg, value=default)
             if type_ in FASTAPI_APP_CLASSES | FASTAPI_ROUTER_CLASSES or self._router_class_kind(type_):
                 kind = "app" if type_ in FASTAPI_APP_CLASSES or self._router_class_kind(type_) == "app" else "router"
                 binding.router = self._new_router(kind, arg.arg, arg, {}, opaque=True)
@@ -199,7 +199,11 @@ class Checker:
             self.visit(base)
         for keyword in node.keywords:
             self.visit(keyword.value)
-        bases = [self.model.resolve(base, self.scope) for base in node.bases]
+        # `RootModel[list[str]]`, `Page[int]`: a subscripted base is its generic class.
+        bases = [
+            self.model.resolve(base.value if isinstance(base, ast.Subscript) else base, self.scope)
+            for base in node.bases
+        ]
         class_scope = ClassScope("class", node, self.scope)
         class_scope.base_qualnames = [b for b in bases if b]
         class_scope.is_pydantic = any(self.model.is_pydantic_base(b) for b in bases)
@@ -264,6 +268,7 @@ class Checker:
         self.visit(node.value)
         binding = self._value_binding(node.value)
         for target in node.targets:
+            self._note_dependency_override(target, node.value)
             self._bind_target(target, binding)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
@@ -303,14 +308,29 @@ class Checker:
 
     visit_AsyncWith = visit_With
 
-    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
-        self._count_await()
-        self.generic_visit(node)
-
-    def visit_comprehension(self, node: ast.comprehension) -> None:
-        if node.is_async:
+    def visit_For(self, node: ast.For | ast.AsyncFor | ast.comprehension) -> None:
+        if isinstance(node, ast.AsyncFor) or getattr(node, "is_async", False):
             self._count_await()
-        self.generic_visit(node)
+        self.visit(node.iter)
+        # The loop variable is an element of the iterable: `value` records where it came
+        # from (rules judge elements of cheap values as cheap).
+        self._bind_target(node.target, Binding("value", value=node.iter))
+        for child in ast.iter_child_nodes(node):
+            if child is not node.iter and child is not node.target:
+                self.visit(child)
+
+    visit_AsyncFor = visit_For
+    visit_comprehension = visit_For
+
+    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        # Generators bind the names the element expression uses: visit them first.
+        for generator in node.generators:
+            self.visit(generator)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.comprehension):
+                self.visit(child)
+
+    visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
 
     # Async facts -----------------------------------------------------------
 
@@ -343,6 +363,8 @@ class Checker:
             function.calls.append(CallRecord(node, target, awaited))
         if target in DEPENDS_FUNCTIONS:
             self._register_dependency(node)
+        else:
+            self._note_functions_passed(node, target)
         if isinstance(node.func, ast.Attribute):
             self._register_router_call(node)
         ctx = CallContext(self.scope, function, target, awaited)
@@ -373,11 +395,22 @@ class Checker:
                 return None
             keywords = {k.arg: k.value for k in expr.keywords if k.arg}
             name = ast.unparse(expr.func)
-            return self._new_router(kind, name, expr, keywords)
+            # `FastAPI(webhooks=router)`: the router's routes only appear in OpenAPI.
+            webhooks = self._router_of(keywords["webhooks"]) if "webhooks" in keywords else None
+            if webhooks is not None:
+                webhooks.callback_only = True
+            self._mark_callback_routers(keywords.get("callbacks"))
+            obj = self._new_router(kind, name, expr, keywords)
+            if any(k.arg is None for k in expr.keywords):
+                # `FastAPI(**settings)`: documentation URLs and prefix are unknown.
+                obj.builtin_paths = ()
+                if "prefix" not in keywords:
+                    obj.prefix = None
+            return obj
         return None
 
     def _new_router(self, kind: str, name: str, node: ast.AST, keywords: dict, opaque: bool = False) -> fm.RouterObject:
-        obj = fm.RouterObject(kind, name, node, keywords, opaque=opaque)
+        obj = fm.RouterObject(kind, name, node, keywords, opaque=opaque, scope=self.scope)
         if kind == "router":
             obj.prefix = self._prefix_value(keywords.get("prefix"))
         else:
@@ -390,8 +423,10 @@ class Checker:
             return ""
         return self.constant_str(expr)
 
-    def _builtin_paths(self, keywords: dict[str, ast.expr]) -> tuple[str, ...]:
-        """FastAPI.setup(): openapi, then docs (+ oauth2 redirect) and redoc, if enabled."""
+    def _builtin_paths(self, keywords: dict[str, ast.expr]) -> tuple[tuple[str, str], ...]:
+        """FastAPI.setup(): openapi, then docs (+ oauth2 redirect) and redoc, if enabled.
+
+        Pairs of (the keyword that sets it, path)."""
         def setting(name: str, default: str) -> str | None | bool:
             if name not in keywords:
                 return default
@@ -404,16 +439,16 @@ class Checker:
         openapi = setting("openapi_url", "/openapi.json")
         if not openapi:
             return ()
-        paths = [openapi]
+        paths = [("openapi_url", openapi)]
         docs = setting("docs_url", "/docs")
         if docs:
-            paths.append(docs)
+            paths.append(("docs_url", docs))
             redirect = setting("swagger_ui_oauth2_redirect_url", "/docs/oauth2-redirect")
             if redirect:
-                paths.append(redirect)
+                paths.append(("swagger_ui_oauth2_redirect_url", redirect))
         redoc = setting("redoc_url", "/redoc")
         if redoc:
-            paths.append(redoc)
+            paths.append(("redoc_url", redoc))
         return tuple(paths)
 
     def constant_str(self, expr: ast.expr | None) -> str | None:
@@ -441,7 +476,7 @@ class Checker:
             owner = self._router_of(func.value)
             if owner is None:
                 continue
-            if func.attr in _CALLBACK_DECORATORS:
+            if func.attr in CALLBACK_DECORATOR_NAMES:
                 self.model.callbacks.add(node)
                 continue
             if call is None:
@@ -457,27 +492,44 @@ class Checker:
         keywords = {k.arg: k.value for k in call.keywords if k.arg}
         if attr in fm.HTTP_METHOD_DECORATORS or attr in ("api_route", "add_api_route"):
             kind = "http"
-        elif attr in ("websocket", "websocket_route", "add_api_websocket_route"):
+        elif attr in fm.STARLETTE_ROUTE_METHODS:
+            kind = "http"
+        elif attr in ("websocket", "add_api_websocket_route") or attr in fm.STARLETTE_WEBSOCKET_METHODS:
             kind = "websocket"
         else:
             return None
         path_expr = call.args[path_index] if len(call.args) > path_index else keywords.get("path")
         if attr in fm.HTTP_METHOD_DECORATORS:
             methods = frozenset({fm.HTTP_METHOD_DECORATORS[attr]})
+        elif attr in fm.STARLETTE_ROUTE_METHODS:
+            # Starlette's Route: GET by default, and HEAD whenever GET is accepted.
+            index = fm.STARLETTE_ROUTE_METHODS[attr]
+            methods_expr = call.args[index] if len(call.args) > index else keywords.get("methods")
+            methods = self._methods_value(methods_expr)
+            if "GET" in methods:
+                methods = methods | {"HEAD"}
         elif kind == "http":
             methods = self._methods_value(keywords.get("methods"))
         else:
             methods = frozenset()
-        callbacks = keywords.get("callbacks")
-        if isinstance(callbacks, ast.Attribute) and callbacks.attr == "routes":
-            callback_router = self._router_of(callbacks.value)
-            if callback_router is not None:
-                callback_router.callback_only = True
+        self._mark_callback_routers(keywords.get("callbacks"))
         route = fm.Route(owner, kind, methods, self.constant_str(path_expr), node, handler, keywords)
         route.has_star_kwargs = any(k.arg is None for k in call.keywords)
+        route.own_prefix = attr not in fm.STARLETTE_ROUTE_METHODS and attr not in fm.STARLETTE_WEBSOCKET_METHODS
+        route.scope = self.scope
         owner.events.append(route)
         self.model.routes.append(route)
         return route
+
+    def _mark_callback_routers(self, expr: ast.expr | None) -> None:
+        """`callbacks=router.routes` (also inside a list or a sum): those routes only document."""
+        if expr is None:
+            return
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Attribute) and node.attr == "routes":
+                callback_router = self._router_of(node.value)
+                if callback_router is not None:
+                    callback_router.callback_only = True
 
     def _methods_value(self, expr: ast.expr | None) -> frozenset[str]:
         if expr is None:
@@ -491,7 +543,8 @@ class Checker:
     def _register_router_call(self, call: ast.Call) -> None:
         func = call.func
         assert isinstance(func, ast.Attribute)
-        if func.attr not in ("include_router", "mount", "add_api_route", "add_api_websocket_route"):
+        if func.attr not in ("include_router", "mount", "add_api_route", "add_api_websocket_route",
+                             "add_route", "add_websocket_route"):
             return
         owner = self._router_of(func.value)
         if owner is None:
@@ -502,12 +555,16 @@ class Checker:
             )
             child = self._router_of(child_expr) if child_expr is not None else None
             prefix_expr = next((k.value for k in call.keywords if k.arg == "prefix"), None)
-            owner.events.append(fm.Include(owner, child, self._prefix_value(prefix_expr), call))
+            self._mark_callback_routers(next((k.value for k in call.keywords if k.arg == "callbacks"), None))
+            prefix = self._prefix_value(prefix_expr)
+            if prefix_expr is None and any(k.arg is None for k in call.keywords):
+                prefix = None  # `**options` may carry a prefix
+            owner.events.append(fm.Include(owner, child, prefix, call, scope=self.scope))
         elif func.attr == "mount":
             path_expr = call.args[0] if call.args else next(
                 (k.value for k in call.keywords if k.arg == "path"), None
             )
-            owner.events.append(fm.Mount(owner, self.constant_str(path_expr), call))
+            owner.events.append(fm.Mount(owner, self.constant_str(path_expr), call, scope=self.scope))
         else:
             endpoint = call.args[1] if len(call.args) > 1 else next(
                 (k.value for k in call.keywords if k.arg == "endpoint"), None
@@ -543,6 +600,30 @@ class Checker:
                     if call_method is not None and call_method.node is not None:
                         self.model.dependencies.add(call_method.node)
 
+    def _note_functions_passed(self, call: ast.Call, target: str | None) -> None:
+        """Functions passed by reference: the callee may require a coroutine function.
+
+        `BackgroundTasks.add_task` accepts both (it runs a plain `def` in the threadpool),
+        so passing a function there says nothing.
+        """
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "add_task":
+            return
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            definition = self._definition_of(arg)
+            if isinstance(definition, ast.AsyncFunctionDef):
+                self.model.passed_by_reference.add(definition)
+
+    def _note_dependency_override(self, target: ast.expr, value: ast.expr) -> None:
+        """`app.dependency_overrides[dep] = override`: the override is a dependency."""
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "dependency_overrides"
+        ):
+            definition = self._definition_of(value)
+            if definition is not None:
+                self.model.dependencies.add(definition)
+
     def _resolve_late_dependencies(self) -> None:
         for name in self.model.late_dependency_names:
             binding = self.model.module.bindings.get(name)
@@ -557,9 +638,12 @@ def check_source(source: str | bytes, filename: str, settings: Settings | None =
     try:
         text = decode_source(source)
     except SourceDecodeError as error:
+        # Reported like a syntax error (no code): an undecodable file is never skipped silently.
         result.error = str(error)
+        result.diagnostics.append(
+            Diagnostic(None, "", result.error, filename, Location(1, 1), Location(1, 1))
+        )
         return result
-    lines = SourceLines(text)
     try:
         tree = ast.parse(text, filename=filename)
     except SyntaxError as error:
@@ -577,13 +661,25 @@ def check_source(source: str | bytes, filename: str, settings: Settings | None =
             Diagnostic(None, "", result.error, filename, Location(1, 1), Location(1, 1))
         )
         return result
+    result.diagnostics = check_tree(tree, text, filename, settings, apply_noqa=True)
+    return result
+
+
+def check_tree(
+    tree: ast.Module, source_text: str, filename: str, settings: Settings, apply_noqa: bool = True
+) -> list[Diagnostic]:
+    """Run the enabled rules on an already parsed module (the flake8 plugin reuses flake8's
+    tree, and leaves `# noqa` to flake8 with `apply_noqa=False`)."""
     rules = settings.enabled_rules(filename)
-    checker = Checker(tree, lines, filename, rules, settings)
+    if not rules:
+        return []
+    checker = Checker(tree, SourceLines(source_text), filename, rules, settings)
     limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(limit, 10_000))
         diagnostics = checker.run()
     finally:
         sys.setrecursionlimit(limit)
-    result.diagnostics = sorted(noqa_mod.filter_suppressed(diagnostics, text), key=Diagnostic.sort_key)
-    return result
+    if apply_noqa:
+        diagnostics = noqa_mod.filter_suppressed(diagnostics, source_text)
+    return sorted(diagnostics, key=Diagnostic.sort_key)

@@ -60,6 +60,17 @@ class SourceLines:
         prefix = text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace")
         return Location(row, len(prefix) + 1)
 
+    def def_header_span(self, node: ast.AST) -> tuple[Location, Location]:
+        """From `async def` (or `def`) to the end of the function's name, on its own line."""
+        text = self.line(node.lineno)
+        start = node.col_offset
+        encoded = text.encode("utf-8")
+        name = getattr(node, "name", "").encode("utf-8")
+        at = encoded.find(b"def", start)
+        name_at = encoded.find(name, at + 3) if at >= 0 and name else -1
+        end = name_at + len(name) if name_at >= 0 else start
+        return self.location(node.lineno, start), self.location(node.lineno, end)
+
     def span(self, node: ast.AST) -> tuple[Location, Location]:
         start = self.location(node.lineno, node.col_offset)
         end_row = getattr(node, "end_lineno", None) or node.lineno

@@ -3,19 +3,67 @@
 `config.py` builds a `Settings` from `pyproject.toml` and the command line; everything
 else only reads it. Rule selection follows ruff: codes are prefixes (`FPI1` selects
 FPI100-FPI199), `extend-select` adds, `ignore` removes, and when a code is matched by both
-a `select` and an `ignore` entry, the more specific (longer) entry wins.
+a `select` and an `ignore` entry, the more specific (longer) entry wins (a tie: ignored).
+Selections are layered like ruff's: the command line's selection applies on top of the
+configuration's, and a layer that has a `select` starts again from it.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import os
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
+from .patterns import PatternSet, absolute
 from .rules import Rule, all_rules
 
 DEFAULT_SELECT = ("FPI",)
+
+# Ruff's default `exclude` list (which `exclude` replaces and `extend-exclude` extends),
+# plus `__pycache__`, which never holds source.
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
+    ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache",
+    ".svn", ".tox", ".venv", ".vscode", "__pycache__", "__pypackages__", "_build", "buck-out",
+    "dist", "node_modules", "site-packages", "venv",
+)
+
+
+@dataclass(frozen=True)
+class RuleSelection:
+    """One layer of rule selection (the configuration's, or the command line's)."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def decide(self, rule: type[Rule]) -> bool | None:
+        """True/False when this layer says something about `rule`, else None."""
+        selectors = [*(self.select or ()), *self.extend_select]
+        selected = _strength(rule, selectors, exact_only=not rule.default_enabled)
+        ignored = _strength(rule, self.ignore, exact_only=False)
+        if not selected and not ignored:
+            return None
+        return selected > ignored
+
+
+def _strength(rule: type[Rule], entries: tuple[str, ...] | list[str], *, exact_only: bool) -> int:
+    """Length of the most specific entry matching `rule` (0: no match; `ALL` counts 1).
+
+    A rule that is off by default is selected only by its exact code, never by a prefix.
+    """
+    best = 0
+    for entry in entries:
+        entry = entry.strip().upper()
+        if exact_only:
+            if entry == rule.code:
+                best = max(best, len(entry))
+        elif entry == "ALL":
+            best = max(best, 1)
+        elif rule.code.startswith(entry):
+            best = max(best, len(entry))
+    return best
 
 
 @dataclass
@@ -26,62 +74,93 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] | None = None
     extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
     # Per-rule options keyed by rule name, then option name (kebab-case).
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Directory that relative patterns (per-file-ignores, exclude) are anchored to.
+    # Directory that relative patterns (per-file-ignores, exclude) are anchored to;
+    # None: the current directory.
     root: Path | None = None
+    # The command line's selection, applied on top of the one above.
+    overrides: RuleSelection | None = None
+    # The pyproject.toml these settings came from (for `--verbose` and error messages).
+    source: Path | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def _selection_strength(self, code: str, entries: list[str]) -> int:
-        """Length of the most specific entry matching `code` (0: no match)."""
-        best = 0
-        for entry in entries:
-            entry = entry.strip().upper()
-            if entry == "ALL" or code.startswith(entry):
-                best = max(best, 1 if entry == "ALL" else len(entry))
-        return best
+    # ------------------------------------------------------------------ rules
+
+    def _layers(self) -> list[RuleSelection]:
+        base = RuleSelection(
+            tuple(DEFAULT_SELECT if self.select is None else self.select),
+            tuple(self.extend_select),
+            tuple(self.ignore),
+        )
+        return [base] if self.overrides is None else [base, self.overrides]
 
     def is_selected(self, rule: type[Rule]) -> bool:
-        select = list(DEFAULT_SELECT if self.select is None else self.select)
-        selected = self._selection_strength(rule.code, select + list(self.extend_select))
-        if not selected:
-            return False
-        # A rule that is off by default runs only when named exactly.
-        if not rule.default_enabled and rule.code not in {
-            s.strip().upper() for s in select + list(self.extend_select)
-        }:
-            return False
-        ignored = self._selection_strength(rule.code, list(self.ignore))
-        return selected > ignored
+        enabled = False
+        for layer in self._layers():
+            decision = layer.decide(rule)
+            if layer.select is not None:
+                enabled = bool(decision)
+            elif decision is not None:
+                enabled = decision
+        return enabled
+
+    def selected_rules(self) -> list[type[Rule]]:
+        if "selected" not in self._cache:
+            self._cache["selected"] = [rule for rule in all_rules() if self.is_selected(rule)]
+        return self._cache["selected"]
+
+    @property
+    def anchor(self) -> Path:
+        return absolute(self.root) if self.root is not None else absolute(os.getcwd())
+
+    def _per_file_matchers(self) -> list[tuple[PatternSet, bool, list[str]]]:
+        if "per_file" not in self._cache:
+            matchers = []
+            for pattern, codes in self.per_file_ignores.items():
+                negated = pattern.startswith("!")
+                matchers.append((PatternSet([pattern.lstrip("!")], self.anchor), negated, list(codes)))
+            self._cache["per_file"] = matchers
+        return self._cache["per_file"]
 
     def ignored_for_file(self, filename: str) -> list[str]:
-        path = PurePath(filename)
-        candidates = {path.as_posix(), path.name}
-        if self.root is not None:
-            try:
-                candidates.add(Path(filename).resolve().relative_to(self.root.resolve()).as_posix())
-            except (ValueError, OSError):
-                pass
+        """The codes `per-file-ignores` turns off for `filename` (`!pattern`: files not matching)."""
+        if not self.per_file_ignores:
+            return []
+        path = absolute(filename)
         codes: list[str] = []
-        for pattern, pattern_codes in self.per_file_ignores.items():
-            if any(fnmatch.fnmatch(c, pattern) for c in candidates):
+        for matcher, negated, pattern_codes in self._per_file_matchers():
+            if matcher.matches(path) != negated:
                 codes.extend(pattern_codes)
         return codes
 
     def enabled_rules(self, filename: str | None = None) -> list[type[Rule]]:
-        rules = [rule for rule in all_rules() if self.is_selected(rule)]
-        if filename is not None:
-            file_ignores = self.ignored_for_file(filename)
-            if file_ignores:
-                rules = [
-                    rule
-                    for rule in rules
-                    if not any(
-                        e.strip().upper() == "ALL" or rule.code.startswith(e.strip().upper())
-                        for e in file_ignores
-                    )
-                ]
-        return rules
+        rules = self.selected_rules()
+        if filename is None:
+            return list(rules)
+        file_ignores = [e.strip().upper() for e in self.ignored_for_file(filename)]
+        if not file_ignores:
+            return list(rules)
+        return [
+            rule
+            for rule in rules
+            if not any(entry == "ALL" or rule.code.startswith(entry) for entry in file_ignores)
+        ]
 
     def options_for(self, rule: type[Rule]) -> dict[str, Any]:
         configured = self.rule_options.get(rule.name, {})
         return {opt.name: configured.get(opt.name, opt.default) for opt in rule.options}
+
+    # ------------------------------------------------------------------ files
+
+    def exclusion(self) -> PatternSet:
+        """`exclude` (ruff's defaults when unset) plus `extend-exclude`."""
+        if "exclude" not in self._cache:
+            patterns = list(DEFAULT_EXCLUDE if self.exclude is None else self.exclude)
+            self._cache["exclude"] = PatternSet([*patterns, *self.extend_exclude], self.anchor)
+        return self._cache["exclude"]
+
+    def is_excluded(self, path: str | Path) -> bool:
+        return self.exclusion().matches(absolute(path))

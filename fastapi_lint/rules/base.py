@@ -89,6 +89,11 @@ class Rule:
     def report(self, node: ast.AST, message: str, *, end_node: ast.AST | None = None) -> None:
         self.checker.report(self, node, message, end_node=end_node)
 
+    def report_def(self, node: ast.AST, message: str) -> None:
+        """Report at a function's `async def name` header (not at its decorators)."""
+        start, end = self.checker.lines.def_header_span(node)
+        self.checker.report_span(self, start, end, message)
+
     def report_at(self, start: Location, end: Location, message: str) -> None:
         self.checker.report_span(self, start, end, message)
 

@@ -23,6 +23,11 @@ HTTP_METHOD_DECORATORS = {
     "trace": "TRACE",
 }
 
+# Starlette's own registrations, inherited by FastAPI and APIRouter: they do not add the
+# router's `prefix=`. For `route`/`add_route`, the position of the `methods` argument.
+STARLETTE_ROUTE_METHODS = {"route": 1, "add_route": 2}
+STARLETTE_WEBSOCKET_METHODS = frozenset({"websocket_route", "add_websocket_route"})
+
 # Paths FastAPI registers before any user route, with the keyword that disables each.
 FASTAPI_BUILTIN_ROUTES = (
     ("openapi_url", "/openapi.json"),
@@ -40,14 +45,19 @@ class RouterObject:
     keywords: dict[str, ast.expr] = field(default_factory=dict)
     # The router's own `prefix=`; None when it is not a constant we can read.
     prefix: str | None = ""
-    # FastAPI's documentation routes, registered before any user route (apps only).
-    builtin_paths: tuple[str, ...] = ()
+    # FastAPI's documentation routes, registered before any user route (apps only):
+    # (the keyword that sets the URL, path) pairs.
+    builtin_paths: tuple[tuple[str, str], ...] = ()
     events: list = field(default_factory=list)
     # True when the object came from somewhere we cannot see (a parameter, a factory):
     # its registration order relative to other objects is unknown.
     opaque: bool = False
     # Routers whose routes are only documentation (`callbacks=router.routes`).
     callback_only: bool = False
+    # The scope (module, function...) the object was built in. Registrations made from
+    # another scope (a function body adding routes to a module-level app) run when that
+    # function is called: their place in the registration order is unknown.
+    scope: object | None = None
 
     @property
     def routes(self) -> list[Route]:
@@ -65,6 +75,10 @@ class Route:
     keywords: dict[str, ast.expr]
     # `**kwargs` in the registration call: any keyword (status_code...) may be set.
     has_star_kwargs: bool = False
+    # FastAPI's own registrations (`get`, `api_route`, `websocket`...) prepend the router's
+    # `prefix=`; Starlette's (`route`, `add_route`, `websocket_route`) do not.
+    own_prefix: bool = True
+    scope: object | None = None  # where the registration ran (see RouterObject.scope)
 
     @property
     def handler_name(self) -> str:
@@ -81,6 +95,7 @@ class Include:
     child: RouterObject | None  # None: the included router could not be resolved
     prefix: str | None  # "" when absent; None when not a readable constant
     node: ast.Call
+    scope: object | None = None
 
 
 @dataclass
@@ -88,6 +103,7 @@ class Mount:
     owner: RouterObject
     path: str | None
     node: ast.Call
+    scope: object | None = None
 
 
 @dataclass
@@ -95,16 +111,18 @@ class ResolvedRoute:
     """A route as the application sees it: full path and registration position."""
 
     route: Route | None  # None for FastAPI's built-in documentation routes and mounts
-    path: str
+    path: str  # for a mount: its prefix, without the trailing slash
     methods: frozenset[str]
-    kind: str
+    kind: str  # "http", "websocket" or "mount"
     node: ast.AST | None
     mount: Mount | None = None
+    # For FastAPI's built-in documentation routes: the keyword that sets the URL.
+    builtin: str | None = None
 
     @property
     def label(self) -> str:
         if self.mount is not None:
-            return f"mount `{self.path}`"
+            return f"mount `{self.path or '/'}`"
         methods = ",".join(sorted(self.methods)) if self.kind == "http" else "WEBSOCKET"
         return f"{methods} {self.path}"
 
@@ -112,29 +130,41 @@ class ResolvedRoute:
 def flatten(obj: RouterObject, prefix: str = "", seen: frozenset[int] = frozenset()) -> Iterator[ResolvedRoute]:
     """The routes of `obj` in the order Starlette tries them, including routers' routes.
 
-    Routes whose full path cannot be known (non-constant path or prefix) are skipped:
-    they neither shadow nor get reported, rather than be guessed.
+    This is FastAPI 0.165's order: an included router is one entry of its parent's route
+    list, resolved lazily, so all of its routes (even those added after the
+    `include_router` call) are tried at the include's position. `prefix` is the include
+    context's prefix (the parents' prefixes and `include_router(prefix=...)`); a router's
+    own `prefix=` is added only by FastAPI's registrations, which bake it into the route's
+    path, so Starlette-style routes and mounts of a prefixed router do not get it.
+
+    Skipped rather than guessed (they neither shadow nor get reported): routes whose full
+    path is not a constant, and registrations made from another scope than the object's
+    construction (their order is unknown). Opaque objects (parameters) have unknown
+    documentation settings, so no built-in routes.
     """
     if id(obj) in seen or obj.prefix is None:
         return
     seen = seen | {id(obj)}
-    prefix = prefix + obj.prefix
-    for path in obj.builtin_paths:
-        yield ResolvedRoute(None, path, frozenset({"GET", "HEAD"}), "http", None)
+    if not obj.opaque:
+        for setting, path in obj.builtin_paths:
+            # Starlette routes (`add_route`): GET, and HEAD with it.
+            yield ResolvedRoute(None, prefix + path, frozenset({"GET", "HEAD"}), "http", None, builtin=setting)
     for event in obj.events:
+        if getattr(event, "scope", None) is not obj.scope:
+            continue
         if isinstance(event, Route):
             if event.path is None:
                 continue
-            yield ResolvedRoute(event, prefix + event.path, event.methods, event.kind, event.node)
+            own = obj.prefix if event.own_prefix else ""
+            yield ResolvedRoute(event, prefix + own + event.path, event.methods, event.kind, event.node)
         elif isinstance(event, Include):
-            if event.child is None or event.child.callback_only:
+            if event.child is None or event.child.callback_only or event.prefix is None:
                 continue
-            if event.prefix is None:
-                continue
-            yield from flatten(event.child, prefix + event.prefix, seen)
+            # FastAPI: include context prefix = parent router's prefix + include prefix.
+            yield from flatten(event.child, prefix + obj.prefix + event.prefix, seen)
         elif isinstance(event, Mount):
             if event.path is None:
                 continue
             yield ResolvedRoute(
-                None, prefix + event.path.rstrip("/"), frozenset(), "mount", event.node, mount=event
+                None, (prefix + event.path).rstrip("/"), frozenset(), "mount", event.node, mount=event
             )

@@ -18,6 +18,25 @@ from .names import PYDANTIC_BASES, canonical
 from .scopes import Binding, ClassScope, FunctionScope, Scope
 
 LOCAL_PREFIX = "<module>"
+ROUTE_DECORATOR_NAMES = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket"}
+)
+CALLBACK_DECORATOR_NAMES = frozenset({"exception_handler", "on_event", "middleware"})
+# Parameters only FastAPI fills: a function declaring one is an endpoint or a dependency,
+# even when the module that registers it is another one.
+FASTAPI_PARAM_FUNCTIONS = frozenset(
+    f"fastapi.{name}"
+    for name in ("Query", "Path", "Body", "Header", "Cookie", "Form", "File", "Depends", "Security")
+)
+FASTAPI_INJECTED_TYPES = frozenset(
+    {
+        "starlette.requests.Request",
+        "starlette.websockets.WebSocket",
+        "starlette.requests.HTTPConnection",
+        "starlette.background.BackgroundTasks",
+        "fastapi.security.SecurityScopes",
+    }
+)
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
@@ -33,6 +52,8 @@ class SemanticModel:
     route_handlers: dict[ast.AST, list[Route]] = field(default_factory=dict)
     dependencies: set[ast.AST] = field(default_factory=set)
     callbacks: set[ast.AST] = field(default_factory=set)
+    # Functions passed by reference to calls that may require a coroutine function.
+    passed_by_reference: set[ast.AST] = field(default_factory=set)
     # Names given to Depends() that were not bound yet when seen (resolved at module end).
     late_dependency_names: set[str] = field(default_factory=set)
 
@@ -207,13 +228,42 @@ class SemanticModel:
     # ------------------------------------------------------------------ FastAPI
 
     def role_of(self, node: ast.AST) -> str | None:
+        """"route", "dependency" or "callback" (exception handler, event handler, middleware)."""
         if node in self.route_handlers:
             return "route"
         if node in self.dependencies:
             return "dependency"
         if node in self.callbacks:
             return "callback"
+        # `@router.get(...)` on a router this module cannot see (imported from another
+        # module, or built by a factory) is still a route.
+        for decorator in getattr(node, "decorator_list", ()):
+            func = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(func, ast.Attribute) and isinstance(decorator, ast.Call):
+                if func.attr in ROUTE_DECORATOR_NAMES:
+                    return "route"
+                if func.attr in CALLBACK_DECORATOR_NAMES:
+                    return "callback"
+        if self._has_fastapi_signature(node):
+            return "injected"
         return None
+
+    def _has_fastapi_signature(self, node: ast.AST) -> bool:
+        args = getattr(node, "args", None)
+        if args is None:
+            return False
+        function_scope = next((f for f in self.functions if f.node is node), None)
+        scope = function_scope.parent if function_scope and function_scope.parent else self.module
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        for expr in [*args.defaults, *args.kw_defaults, *(p.annotation for p in params)]:
+            if expr is None:
+                continue
+            for sub in ast.walk(expr):
+                if isinstance(sub, ast.Call) and self.resolve(sub.func, scope) in FASTAPI_PARAM_FUNCTIONS:
+                    return True
+                if isinstance(sub, (ast.Name, ast.Attribute)) and self.resolve(sub, scope) in FASTAPI_INJECTED_TYPES:
+                    return True
+        return False
 
     def root_routers(self) -> list[RouterObject]:
         """Apps, and routers not included anywhere in this module: each is analysed whole."""

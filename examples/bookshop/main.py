@@ -1,0 +1,22 @@
+from fastapi import BackgroundTasks, FastAPI
+
+from .notifications import notify_new_book
+from .routers import books, covers
+from .schemas import Review
+
+app = FastAPI(title="Bookshop")
+
+
+@app.get("/health")
+async def health():
+    return {"status": "ok"}
+
+
+@app.post("/reviews")
+async def add_review(review: Review, background_tasks: BackgroundTasks):
+    background_tasks.add_task(notify_new_book, f"review {review.rating}")
+    return review
+
+
+app.include_router(books.router)
+app.include_router(covers.router)

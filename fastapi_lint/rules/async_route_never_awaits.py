@@ -1,0 +1,150 @@
+"""FPI120: an async route, dependency or FastAPI callback that never awaits but may block."""
+
+from __future__ import annotations
+
+import ast
+
+from ..semantic.call_cost import CallCost, CallCostJudge
+from ..semantic.scopes import FunctionScope
+from . import rule_by_code_or_name
+from ._async_functions import never_awaits
+from .base import Rule
+
+_ROLE_NAMES = {
+    "route": "route handler",
+    "dependency": "dependency",
+    "callback": "FastAPI callback",
+    "injected": "FastAPI endpoint or dependency",
+}
+
+
+class AsyncRouteNeverAwaits(Rule):
+    """## What it does
+    Checks for `async def` route handlers, dependencies and FastAPI callbacks (exception
+    handlers, startup/shutdown handlers) that never `await` (no `await`, `async for` or
+    `async with`) and call something that may block. A function counts as an endpoint or
+    dependency when this module registers it, and also when its signature declares what
+    only FastAPI fills (`Depends()`, `Query()`, `Header()`, ..., or a `Request`,
+    `WebSocket` or `BackgroundTasks` parameter), since it is usually registered elsewhere.
+
+    ## Why is this bad?
+    FastAPI runs an `async def` endpoint or dependency on the event loop, and a plain
+    `def` one in a worker thread. An `async def` that never awaits gains nothing from
+    being async, and if it calls something that blocks (a database session, a sync HTTP
+    client, a file, a library of unknown cost), every other request waits while it runs:
+    five concurrent requests to an `async def` handler doing `time.sleep(0.5)` take 2.5 s,
+    the same handler as plain `def` takes 0.5 s.
+
+    Handlers that only do cheap work are not reported: FastAPI recommends `async def` for
+    them, and it is faster than a trip to the threadpool. What counts as "may block":
+
+    - calls that FPI100-FPI104 report (and the `extra-blocking-calls` of FPI104);
+    - `input()`, `hashlib.pbkdf2_hmac` and `hashlib.scrypt` (slow by design);
+    - calls to functions of other modules and libraries that fastapi-lint does not know to
+      be cheap, and method calls on values of unknown origin (such as an injected `db`
+      parameter without annotation);
+    - calls to synchronous functions and methods of the same module that do any of these.
+
+    Cheap, never reported: builtins, exception and Pydantic model constructors, classes
+    without `__init__`, FastAPI/Starlette/Pydantic helpers, pure standard modules (`json`,
+    `datetime`, `uuid`, `re`, `math`, `logging`, ...), the non-blocking parts of libraries
+    whose blocking calls are catalogued (`requests.Session()` itself does no I/O),
+    methods of literals, of request data (a route's non-dependency parameters) and of
+    Pydantic models, and async functions (calling one only creates a coroutine).
+
+    Async generators (dependencies with `yield`) are exempt. Some custom route classes
+    `await` every endpoint and require `async def` whatever it does; suppress the rule
+    there with `# noqa: FPI120`.
+
+    ## Example
+    ```python
+    from fastapi import Depends, FastAPI
+    from sqlalchemy.orm import Session
+
+    from .database import get_db
+    from .models import User
+
+    app = FastAPI()
+
+
+    @app.get("/users")
+    async def list_users(db: Session = Depends(get_db)):
+        return db.query(User).all()
+    ```
+
+    Use instead:
+    ```python
+    from fastapi import Depends, FastAPI
+    from sqlalchemy.orm import Session
+
+    from .database import get_db
+    from .models import User
+
+    app = FastAPI()
+
+
+    @app.get("/users")
+    def list_users(db: Session = Depends(get_db)):
+        return db.query(User).all()
+    ```
+
+    ## References
+    - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/#in-a-hurry)
+    - [FastAPI: Dependencies, `async def` or `def`](https://fastapi.tiangolo.com/tutorial/dependencies/#to-async-or-not-to-async)
+    """
+
+    code = "FPI120"
+    name = "async-route-never-awaits"
+
+    def __init__(self, checker, settings) -> None:
+        super().__init__(checker, settings)
+        self.judge = CallCostJudge(self.model, _extra_blocking_calls(checker))
+        # Every function's calls that are not cheap, in order; also sync functions,
+        # whose cost a calling route inherits.
+        self.costs: dict[ast.AST, list[CallCost]] = {}
+
+    def visit_call(self, call: ast.Call, ctx) -> None:
+        function = ctx.function
+        if function is None or function.kind == "lambda":
+            return
+        cost = self.judge.judge(call, ctx)
+        if cost.kind != "cheap":
+            self.costs.setdefault(function.node, []).append(cost)
+
+    def visit_module_end(self) -> None:
+        for function in self.model.functions:
+            role = self.model.role_of(function.node)
+            if role is None or not never_awaits(function):
+                continue
+            chain = self._first_blocking_chain(function.node, set())
+            if chain is None:
+                continue
+            via = " -> ".join(chain)
+            self.report_def(
+                function.node,
+                f"`async def {function.name}` is a {_ROLE_NAMES[role]} that never awaits but "
+                f"calls `{via}`, which may block the event loop; make it a plain `def` so "
+                f"FastAPI runs it in the threadpool",
+            )
+
+    def _first_blocking_chain(self, node: ast.AST, seen: set[ast.AST]) -> list[str] | None:
+        if node in seen:
+            return None
+        seen.add(node)
+        for cost in self.costs.get(node, ()):
+            if cost.may_block:
+                return [cost.api]
+            if cost.kind == "local" and cost.local is not None:
+                rest = self._first_blocking_chain(cost.local, seen)
+                if rest is not None:
+                    return [cost.api, *rest]
+        return None
+
+
+def _extra_blocking_calls(checker) -> list[str]:
+    """The user's extra blocking calls, configured on FPI104, count here too."""
+    client_rule = rule_by_code_or_name("FPI104")
+    if client_rule is None:
+        return []
+    options = checker.settings.options_for(client_rule)
+    return list(options.get("extra-blocking-calls", []))

@@ -1,0 +1,194 @@
+"""FPI200: a list, dict or set literal (or constructor) as a Pydantic field default."""
+
+from __future__ import annotations
+
+import ast
+
+from .base import Rule
+
+_FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.v1.Field", "sqlmodel.Field"})
+_PRIVATE_ATTR_FUNCTIONS = frozenset({"pydantic.PrivateAttr", "pydantic.fields.PrivateAttr"})
+_CLASSVAR = frozenset({"typing.ClassVar"})
+# Pydantic treats `Final` with a default as a class variable, not a field (2.11+).
+_NOT_A_FIELD = _CLASSVAR | {"typing.Final"}
+_MUTABLE_CONSTRUCTORS = frozenset(
+    {
+        "builtins.list",
+        "builtins.dict",
+        "builtins.set",
+        "collections.defaultdict",
+        "collections.OrderedDict",
+        "collections.deque",
+        "collections.Counter",
+        "collections.ChainMap",
+        "collections.UserDict",
+        "collections.UserList",
+    }
+)
+_MUTABLE_LITERALS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
+_EMPTY_LITERAL_FACTORY = {ast.List: "list", ast.Dict: "dict"}
+_MAX_SHOWN = 30
+
+
+class MutableDefaultInPydanticModel(Rule):
+    """## What it does
+    Checks for Pydantic model fields whose default is a list, dict or set: a literal
+    (`[]`, `{}`, `{"a"}`), a comprehension, or a constructor call (`list()`, `dict()`,
+    `set()`, `collections.defaultdict(...)`, `OrderedDict()`, `deque()`, `Counter()`),
+    written directly or through `Field(...)` / `Field(default=...)`.
+
+    It looks at classes deriving from `pydantic.BaseModel`, `RootModel`,
+    `pydantic.v1.BaseModel`, `pydantic_settings.BaseSettings` and `sqlmodel.SQLModel`
+    (also through subclasses defined in the same module). `ClassVar` attributes,
+    `model_config`, nested `class Config` bodies, `Field(default_factory=...)`, private
+    `_attributes`, tuples and frozensets are left alone.
+
+    This rule is off by default: enable it with `extend-select = ["FPI200"]`.
+
+    ## Why is this bad?
+    On a Pydantic model this is **not** a shared-state bug: Pydantic v2 copies a list,
+    dict or set default for every instance (on `BaseModel`, `BaseSettings` and SQLModel,
+    also for `Field(default=[])`), so appending to one instance's list never changes
+    another's. The rule is about readability and portability:
+
+    - The same line in a stdlib `@dataclass` or a Pydantic dataclass raises `ValueError`
+      when the class is created, and in a plain class (a dependency class, a helper) it
+      *is* one list shared by every instance. Code that reads as a shared default is easy
+      to copy into one of those places.
+    - `Field(default_factory=list)` says "a new empty list each time" without relying on
+      a Pydantic-specific copy.
+
+    That is why it is off by default: the code works. Note that switching to
+    `default_factory` removes `"default": []` from the model's JSON schema, and so from
+    your OpenAPI document; clients or generated SDKs that read that default will see the
+    change.
+
+    ## Example
+    ```python
+    from pydantic import BaseModel
+
+
+    class Item(BaseModel):
+        name: str
+        tags: list[str] = []
+    ```
+
+    Use instead:
+    ```python
+    from pydantic import BaseModel, Field
+
+
+    class Item(BaseModel):
+        name: str
+        tags: list[str] = Field(default_factory=list)
+    ```
+
+    ## References
+    - [Pydantic: Fields with non-hashable default values](https://docs.pydantic.dev/latest/concepts/models/#fields-with-non-hashable-default-values)
+    - [Pydantic: Default values](https://docs.pydantic.dev/latest/concepts/fields/#default-values)
+    - [Python: dataclasses mutable default values](https://docs.python.org/3/library/dataclasses.html#mutable-default-values)
+    """
+
+    code = "FPI200"
+    name = "mutable-default-in-pydantic-model"
+    message = "Mutable default on a Pydantic field"
+    default_enabled = False
+
+    def visit_class(self, node: ast.ClassDef, class_scope) -> None:
+        if not class_scope.is_pydantic:
+            return
+        for statement in node.body:
+            if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+                continue
+            field_name = statement.target.id
+            if field_name.startswith("_") or field_name == "model_config":
+                continue
+            if self._is_class_variable(statement.annotation, class_scope):
+                continue
+            default = self._field_default(statement, class_scope)
+            if default is not None and self._is_mutable(default, class_scope):
+                self.report(statement, self._message(field_name, default))
+
+    # ------------------------------------------------------------------ what is a field
+
+    def _is_class_variable(self, annotation: ast.expr, scope) -> bool:
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return False
+        outer = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+        qualname = self.model.resolve(outer, scope)
+        if qualname in _NOT_A_FIELD:
+            return True
+        # `ClassVar` spelled bare without a visible import (star import, stubs).
+        return isinstance(outer, (ast.Name, ast.Attribute)) and _last_name(outer) == "ClassVar"
+
+    def _field_default(self, statement: ast.AnnAssign, scope) -> ast.expr | None:
+        """The default value expression, looking through `Field(...)`; None if there is none."""
+        value = statement.value
+        if value is None:
+            # `tags: Annotated[list[str], Field(default=[])]`
+            annotation = statement.annotation
+            if not isinstance(annotation, ast.Subscript):
+                return None
+            if self.model.resolve(annotation.value, scope) != "typing.Annotated":
+                return None
+            elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else []
+            for metadata in elements[1:]:
+                if isinstance(metadata, ast.Call) and self._is_field_call(metadata, scope):
+                    return self._default_of_field(metadata)
+            return None
+        if isinstance(value, ast.Call):
+            target = self.model.resolve(value.func, scope)
+            if target in _PRIVATE_ATTR_FUNCTIONS:
+                return None
+            if self._is_field_call(value, scope):
+                return self._default_of_field(value)
+        return value
+
+    def _is_field_call(self, call: ast.Call, scope) -> bool:
+        return self.model.resolve(call.func, scope) in _FIELD_FUNCTIONS
+
+    @staticmethod
+    def _default_of_field(call: ast.Call) -> ast.expr | None:
+        if any(k.arg == "default_factory" for k in call.keywords):
+            return None
+        if call.args:
+            return call.args[0]
+        return next((k.value for k in call.keywords if k.arg == "default"), None)
+
+    def _is_mutable(self, default: ast.expr, scope) -> bool:
+        if isinstance(default, _MUTABLE_LITERALS):
+            return True
+        if isinstance(default, ast.Call):
+            return self.model.resolve(default.func, scope) in _MUTABLE_CONSTRUCTORS
+        return False
+
+    # ------------------------------------------------------------------ message
+
+    def _message(self, field_name: str, default: ast.expr) -> str:
+        shown = ast.unparse(default)
+        if len(shown) > _MAX_SHOWN:
+            shown = shown[: _MAX_SHOWN - 3] + "..."
+        return (
+            f"Pydantic field `{field_name}` has a mutable default `{shown}`: use "
+            f"`Field(default_factory={_factory_for(default)})` (Pydantic copies the default "
+            "per instance, so this is for clarity and portability, not a shared-state bug)"
+        )
+
+
+def _factory_for(default: ast.expr) -> str:
+    """The callable that rebuilds `default`: `list` for `[]`, `lambda: [1]` otherwise."""
+    empty_literal = isinstance(default, (ast.List, ast.Dict)) and not (
+        getattr(default, "elts", None) or getattr(default, "keys", None)
+    )
+    if empty_literal:
+        return _EMPTY_LITERAL_FACTORY[type(default)]
+    if isinstance(default, ast.Call) and not default.args and not default.keywords:
+        return ast.unparse(default.func)
+    return f"lambda: {ast.unparse(default)}"
+
+
+def _last_name(expr: ast.expr) -> str:
+    return expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")

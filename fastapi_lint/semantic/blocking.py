@@ -1,0 +1,279 @@
+"""The catalog of blocking APIs, and the classifier FPI100-FPI104 (and FPI120) share.
+
+A call is classified by its canonical target (`ctx.target`, see `names.py`): module
+functions by their qualname (`requests.get`), methods of instances whose class the model
+inferred as `Class.method` (`requests.Session.get`, `sqlalchemy.orm.Session.execute`).
+The classifier does not care where the call happens; the rules decide that (on the event
+loop and not awaited). Every entry blocks for the duration of its I/O (see FACTS.md,
+"Blocking APIs measured to stall the loop"); what only builds an object (`requests.Session()`,
+`subprocess.Popen(...)`, `Session.add`, `redis.Redis()`) is deliberately absent.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterable
+
+from .names import canonical
+
+HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT = "FPI100", "FPI101", "FPI102", "FPI103", "FPI104"
+_THREAD = "run it in a thread (`await asyncio.to_thread(...)`)"
+
+
+@dataclass(frozen=True)
+class BlockingCall:
+    code: str  # "FPI100".."FPI104"
+    api: str  # human name of what is called, e.g. "requests.get", "Session.execute", "open"
+    alternative: str = ""  # the async replacement, e.g. "use `await asyncio.sleep(...)`"
+
+    @property
+    def fix(self) -> str:
+        return f"{self.alternative} or {_THREAD}" if self.alternative else _THREAD
+
+    def message(self, function_name: str) -> str:
+        return f"`{self.api}()` blocks the event loop in `async def {function_name}`; {self.fix}"
+
+
+@dataclass(frozen=True)
+class _Family:
+    """Blocking methods of one class (or of values a factory returns, like `boto3.client`)."""
+
+    code: str
+    alternative: str
+    display: str  # how messages name the class
+    methods: frozenset[str] | None  # None: every public method but `except_methods`
+    except_methods: frozenset[str] = frozenset()
+
+    def blocks(self, method: str) -> bool:
+        if self.methods is not None:
+            return method in self.methods
+        return not method.startswith("_") and method not in self.except_methods
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_HTTP_ALT = "use an async client (`httpx.AsyncClient`)"
+_SQLA_ALT = "use `AsyncSession` (`sqlalchemy.ext.asyncio`)"
+_HTTP_VERBS = "get post put patch delete head options request"
+
+# qualname -> (code, alternative)
+_FUNCTIONS: dict[str, tuple[str, str]] = {
+    **{f"requests.{verb}": (HTTP, _HTTP_ALT) for verb in _HTTP_VERBS.split()},
+    **{f"httpx.{verb}": (HTTP, _HTTP_ALT) for verb in (_HTTP_VERBS + " stream").split()},
+    "urllib.request.urlopen": (HTTP, _HTTP_ALT),
+    "urllib.request.urlretrieve": (HTTP, _HTTP_ALT),
+    "urllib3.request": (HTTP, _HTTP_ALT),
+    "time.sleep": (SLEEP, "use `await asyncio.sleep(...)`"),
+    **{
+        f"{name}": (SUBPROCESS, "use `asyncio.create_subprocess_exec()`")
+        for name in (
+            "subprocess.run subprocess.call subprocess.check_call subprocess.check_output "
+            "subprocess.getoutput subprocess.getstatusoutput os.system os.popen "
+            "os.wait os.waitpid os.wait3 os.wait4 os.waitid"
+        ).split()
+    },
+    **{
+        name: (FILE_IO, "use an async file API (`aiofiles`, `anyio.Path`)")
+        for name in (
+            "builtins.open io.open shutil.copy shutil.copy2 shutil.copyfile shutil.copyfileobj "
+            "shutil.copytree shutil.move shutil.rmtree"
+        ).split()
+    },
+    "sqlite3.connect": (CLIENT, "use an async driver (`aiosqlite`)"),
+    "psycopg2.connect": (CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)"),
+    "psycopg2.extras.execute_values": (CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)"),
+    "psycopg2.extras.execute_batch": (CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)"),
+    "psycopg.connect": (CLIENT, "use `await psycopg.AsyncConnection.connect(...)`"),
+    "pymysql.connect": (CLIENT, "use an async driver (`aiomysql`, `asyncmy`)"),
+    "pymysql.Connect": (CLIENT, "use an async driver (`aiomysql`, `asyncmy`)"),
+    "mysql.connector.connect": (CLIENT, "use an async driver (`aiomysql`, `asyncmy`)"),
+    # Constructed with a host, these connect at once (see `_connects_now`).
+    "smtplib.SMTP": (CLIENT, "use `aiosmtplib`"),
+    "smtplib.SMTP_SSL": (CLIENT, "use `aiosmtplib`"),
+    "smtplib.LMTP": (CLIENT, "use `aiosmtplib`"),
+    "ftplib.FTP": (CLIENT, "use `aioftp`"),
+    "ftplib.FTP_TLS": (CLIENT, "use `aioftp`"),
+    "socket.create_connection": (CLIENT, "use asyncio streams (`await asyncio.open_connection(...)`)"),
+    **{
+        f"socket.{name}": (CLIENT, "use `await loop.getaddrinfo(...)`")
+        for name in "getaddrinfo gethostbyname gethostbyname_ex gethostbyaddr getfqdn getnameinfo".split()
+    },
+}
+_CONSTRUCTORS_THAT_CONNECT = frozenset(
+    {"smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP", "ftplib.FTP", "ftplib.FTP_TLS"}
+)
+_NONBLOCKING_WAITS = frozenset({"os.waitpid", "os.wait3", "os.wait4", "os.waitid"})
+
+_SESSION_IO = _words(
+    "execute exec scalar scalars get get_one commit flush refresh merge rollback connection "
+    "bulk_save_objects bulk_insert_mappings bulk_update_mappings"
+)
+_SQL_CURSOR = _words("execute executemany executescript fetchone fetchmany fetchall callproc")
+_SMTP = _words(
+    "connect login starttls ehlo helo ehlo_or_helo_if_needed sendmail send_message quit noop "
+    "rset verify mail rcpt data docmd auth"
+)
+_FTP = _words(
+    "connect login retrbinary retrlines storbinary storlines nlst dir mlsd cwd pwd mkd rmd "
+    "delete rename size quit sendcmd voidcmd transfercmd ntransfercmd abort auth prot_p"
+)
+
+
+def _family(code, alternative, display, methods=None, except_methods=""):
+    methods = _words(methods) if isinstance(methods, str) else methods
+    return _Family(code, alternative, display, methods, _words(except_methods))
+
+
+_METHODS: dict[str, _Family] = {
+    "requests.Session": _family(HTTP, _HTTP_ALT, "requests.Session", _HTTP_VERBS + " send"),
+    "httpx.Client": _family(HTTP, _HTTP_ALT, "httpx.Client", _HTTP_VERBS + " send stream"),
+    "urllib.request.OpenerDirector": _family(HTTP, _HTTP_ALT, "OpenerDirector", "open"),
+    **{
+        f"urllib3.{cls}": _family(HTTP, _HTTP_ALT, cls, "request urlopen request_encode_url request_encode_body")
+        for cls in ("PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool")
+    },
+    **{
+        f"http.client.{cls}": _family(HTTP, _HTTP_ALT, cls, "request getresponse connect send endheaders")
+        for cls in ("HTTPConnection", "HTTPSConnection")
+    },
+    "subprocess.Popen": _family(SUBPROCESS, "use `asyncio.create_subprocess_exec()`", "Popen", "wait communicate"),
+    "pathlib.Path": _family(
+        FILE_IO, "use an async file API (`aiofiles`, `anyio.Path`)", "Path",
+        "read_text read_bytes write_text write_bytes open",
+    ),
+    "sqlite3.Connection": _family(
+        CLIENT, "use an async driver (`aiosqlite`)", "sqlite3.Connection",
+        "execute executemany executescript commit rollback backup",
+    ),
+    "sqlite3.Cursor": _family(CLIENT, "use an async driver (`aiosqlite`)", "sqlite3.Cursor", _SQL_CURSOR),
+    "psycopg2.extensions.connection": _family(
+        CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)", "psycopg2 connection",
+        "commit rollback",
+    ),
+    "psycopg2.extensions.cursor": _family(
+        CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)", "psycopg2 cursor",
+        _SQL_CURSOR | _words("copy_from copy_to copy_expert"),
+    ),
+    "psycopg.Connection": _family(
+        CLIENT, "use `psycopg.AsyncConnection`", "psycopg.Connection", "connect execute commit rollback"
+    ),
+    "psycopg.Cursor": _family(CLIENT, "use `psycopg.AsyncConnection`", "psycopg.Cursor", _SQL_CURSOR),
+    "pymysql.connections.Connection": _family(
+        CLIENT, "use an async driver (`aiomysql`, `asyncmy`)", "pymysql Connection",
+        "connect commit rollback ping select_db query",
+    ),
+    "pymysql.cursors.Cursor": _family(
+        CLIENT, "use an async driver (`aiomysql`, `asyncmy`)", "pymysql Cursor", _SQL_CURSOR
+    ),
+    "mysql.connector.MySQLConnection": _family(
+        CLIENT, "use an async driver (`aiomysql`, `asyncmy`)", "MySQLConnection",
+        "connect reconnect commit rollback ping cmd_query",
+    ),
+    "mysql.connector.cursor.MySQLCursor": _family(
+        CLIENT, "use an async driver (`aiomysql`, `asyncmy`)", "MySQLCursor", _SQL_CURSOR
+    ),
+    # `Session.add`/`add_all`/`delete`/`expunge`/`expire`/`query` only record or build:
+    # the I/O happens at flush, commit or on the query's terminal method.
+    "sqlalchemy.orm.Session": _family(CLIENT, _SQLA_ALT, "Session", _SESSION_IO),
+    "sqlalchemy.orm.scoped_session": _family(CLIENT, _SQLA_ALT, "scoped_session", _SESSION_IO),
+    "sqlmodel.Session": _family(CLIENT, _SQLA_ALT, "Session", _SESSION_IO),
+    "sqlalchemy.orm.Query": _family(
+        CLIENT, _SQLA_ALT, "Query", "all first one one_or_none scalar count get delete update"
+    ),
+    "sqlalchemy.Connection": _family(
+        CLIENT, _SQLA_ALT, "Connection", "execute exec_driver_sql scalar scalars commit rollback"
+    ),
+    "sqlalchemy.Engine": _family(
+        CLIENT, "use `create_async_engine` (`sqlalchemy.ext.asyncio`)", "Engine",
+        "connect begin raw_connection execute",
+    ),
+    # Every command talks to the server; these only build objects or read settings.
+    "redis.Redis": _family(
+        CLIENT, "use `redis.asyncio`", "redis.Redis", None,
+        "pipeline pubsub lock register_script client close get_encoder get_connection_kwargs "
+        "set_response_callback get_retry set_retry from_url from_pool "
+        "json ft ts bf cf cms tdigest topk graph",  # accessors of module commands
+    ),
+    "redis.Pipeline": _family(CLIENT, "use `redis.asyncio`", "redis Pipeline", "execute watch unwatch"),
+    "boto3.client": _family(
+        CLIENT, "use `aioboto3`", "boto3.client(...)", None,
+        "get_paginator get_waiter can_paginate generate_presigned_url generate_presigned_post close",
+    ),
+    "smtplib.SMTP": _family(CLIENT, "use `aiosmtplib`", "smtplib.SMTP", _SMTP),
+    "smtplib.SMTP_SSL": _family(CLIENT, "use `aiosmtplib`", "smtplib.SMTP_SSL", _SMTP),
+    "smtplib.LMTP": _family(CLIENT, "use `aiosmtplib`", "smtplib.LMTP", _SMTP),
+    "ftplib.FTP": _family(CLIENT, "use `aioftp`", "ftplib.FTP", _FTP),
+    "ftplib.FTP_TLS": _family(CLIENT, "use `aioftp`", "ftplib.FTP_TLS", _FTP),
+    "socket.socket": _family(
+        CLIENT, "use asyncio streams or `loop.sock_*` methods", "socket",
+        "connect connect_ex recv recv_into recvfrom recvfrom_into recvmsg accept sendall sendfile",
+    ),
+}
+# boto3 resources: lower-case methods do requests, CapWords ones (`s3.Bucket("b")`) only
+# build sub-resources, which in turn do requests from their lower-case methods.
+_BOTO3_RESOURCE = "boto3.resource"
+_BOTO3_RESOURCE_NO_IO = _words("get_available_subresources batch_writer")
+
+
+def classify_blocking_call(
+    call: ast.Call, ctx, model, extra_blocking: Iterable[str] = ()
+) -> BlockingCall | None:
+    """The blocking API `call` is, if it is one, wherever it happens.
+
+    `extra_blocking`: the user's own blocking qualnames (FPI104's `extra-blocking-calls`).
+    """
+    target = ctx.target
+    if target is None:
+        return None
+    known = _FUNCTIONS.get(target)
+    if known is not None:
+        if target in _CONSTRUCTORS_THAT_CONNECT and not _connects_now(call):
+            return None
+        if target in _NONBLOCKING_WAITS and _uses_wnohang(call, ctx.scope, model):
+            return None
+        return BlockingCall(known[0], target.removeprefix("builtins."), known[1])
+    owner, _, method = target.rpartition(".")
+    family = _METHODS.get(owner)
+    if family is not None:
+        if family.blocks(method):
+            return BlockingCall(family.code, f"{family.display}.{method}", family.alternative)
+    elif owner == _BOTO3_RESOURCE or owner.startswith(_BOTO3_RESOURCE + "."):
+        if method[:1].islower() and method not in _BOTO3_RESOURCE_NO_IO:
+            api = "boto3.resource(...)" + target[len(_BOTO3_RESOURCE) :]
+            return BlockingCall(CLIENT, api, "use `aioboto3`")
+    if _matches_extra(target, extra_blocking):
+        return BlockingCall(CLIENT, target, "")
+    return None
+
+
+def _matches_extra(target: str, extra_blocking: Iterable[str]) -> bool:
+    relative = target.lstrip(".") if target.startswith(".") else None
+    for entry in extra_blocking:
+        name = canonical(entry.strip())
+        if name == target:
+            return True
+        # `from .services import send` resolves to ".services.send": a suffix of the
+        # configured absolute name.
+        if relative and (name == relative or name.endswith("." + relative)):
+            return True
+    return False
+
+
+def _connects_now(call: ast.Call) -> bool:
+    """`smtplib.SMTP("mail.example.com")` connects in its constructor; `SMTP()` does not."""
+    host = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "host"), None)
+    if host is None:
+        return False
+    return not (isinstance(host, ast.Constant) and host.value in ("", None))
+
+
+def _uses_wnohang(call: ast.Call, scope, model) -> bool:
+    """`os.waitpid(pid, os.WNOHANG)` returns at once."""
+    for argument in [*call.args, *(k.value for k in call.keywords)]:
+        for node in ast.walk(argument):
+            if isinstance(node, (ast.Name, ast.Attribute)) and model.resolve(node, scope) == "os.WNOHANG":
+                return True
+    return False
