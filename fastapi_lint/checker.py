@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ast
 import sys
+import warnings
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
 from .rules import Rule
@@ -174,6 +176,11 @@ class Checker:
             type_ = self.model.annotation_type(arg.annotation, function.parent or self.model.module)
             if type_ is None and index == 0 and function.class_scope is not None and arg in positional:
                 type_ = self.model.class_qualname(function.class_scope.node)
+            if type_ is None and isinstance(default, ast.Call):
+                # `db=Depends(get_db)`: what `get_db` is annotated to return or yield.
+                outer = function.parent or self.model.module
+                if self.model.resolve(default.func, outer) in DEPENDS_FUNCTIONS:
+                    type_ = self.model.dependency_result_type(default, outer)
             binding = Binding("value", type=type_, node=arg, value=default)
             if type_ in FASTAPI_APP_CLASSES | FASTAPI_ROUTER_CLASSES or self._router_class_kind(type_):
                 kind = "app" if type_ in FASTAPI_APP_CLASSES or self._router_class_kind(type_) == "app" else "router"
@@ -631,6 +638,16 @@ class Checker:
                 self.model.dependencies.add(binding.node)
 
 
+@contextmanager
+def _recursion_limit(at_least: int) -> Iterator[None]:
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, at_least))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def check_source(source: str | bytes, filename: str, settings: Settings | None = None) -> FileResult:
     """Check one file's source. Never raises for bad input: errors become the result's `error`."""
     settings = settings or Settings()
@@ -645,7 +662,12 @@ def check_source(source: str | bytes, filename: str, settings: Settings | None =
         )
         return result
     try:
-        tree = ast.parse(text, filename=filename)
+        # Long `a + b + ...` chains nest deeply: give parsing the walk's recursion limit.
+        # Warnings about the user's code (invalid escapes, `"str"(...)`) are the compiler's
+        # business, not the linter's: keep them off the user's terminal.
+        with _recursion_limit(10_000), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=filename)
     except SyntaxError as error:
         result.error = syntax_error_message(error, text)
         row = error.lineno or 1
@@ -674,12 +696,8 @@ def check_tree(
     if not rules:
         return []
     checker = Checker(tree, SourceLines(source_text), filename, rules, settings)
-    limit = sys.getrecursionlimit()
-    try:
-        sys.setrecursionlimit(max(limit, 10_000))
+    with _recursion_limit(10_000):
         diagnostics = checker.run()
-    finally:
-        sys.setrecursionlimit(limit)
     if apply_noqa:
         diagnostics = noqa_mod.filter_suppressed(diagnostics, source_text)
     return sorted(diagnostics, key=Diagnostic.sort_key)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-DOCS_URL = "https://github.com/fastapi-lint/fastapi-lint/blob/main/docs/rules/{name}.md"
+# The rule docs have no published site yet: `url` stays null in JSON output (ruff's value
+# for rules without a page) until they do. `fastapi-lint rule CODE` prints them.
+DOCS_URL: str | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -31,8 +33,8 @@ class Diagnostic:
     noqa_row: int | None = None
 
     @property
-    def url(self) -> str:
-        return DOCS_URL.format(name=self.name) if self.name else ""
+    def url(self) -> str | None:
+        return DOCS_URL.format(name=self.name) if DOCS_URL and self.name else None
 
     def sort_key(self) -> tuple:
         return (self.filename, self.location, self.code or "")

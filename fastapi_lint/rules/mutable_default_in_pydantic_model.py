@@ -43,8 +43,6 @@ class MutableDefaultInPydanticModel(Rule):
     `model_config`, nested `class Config` bodies, `Field(default_factory=...)`, private
     `_attributes`, tuples and frozensets are left alone.
 
-    This rule is off by default: enable it with `extend-select = ["FPI200"]`.
-
     ## Why is this bad?
     On a Pydantic model this is **not** a shared-state bug: Pydantic v2 copies a list,
     dict or set default for every instance (on `BaseModel`, `BaseSettings` and SQLModel,
@@ -58,7 +56,8 @@ class MutableDefaultInPydanticModel(Rule):
     - `Field(default_factory=list)` says "a new empty list each time" without relying on
       a Pydantic-specific copy.
 
-    That is why it is off by default: the code works. Note that switching to
+    Because the code works, the rule is off by default: select `FPI200` (for example
+    `extend-select = ["FPI200"]`) to enforce the style. Note that switching to
     `default_factory` removes `"default": []` from the model's JSON schema, and so from
     your OpenAPI document; clients or generated SDKs that read that default will see the
     change.
@@ -172,9 +171,9 @@ class MutableDefaultInPydanticModel(Rule):
         if len(shown) > _MAX_SHOWN:
             shown = shown[: _MAX_SHOWN - 3] + "..."
         return (
-            f"Pydantic field `{field_name}` has a mutable default `{shown}`: use "
-            f"`Field(default_factory={_factory_for(default)})` (Pydantic copies the default "
-            "per instance, so this is for clarity and portability, not a shared-state bug)"
+            f"Mutable default `{shown}` on Pydantic field `{field_name}`: prefer "
+            f"`Field(default_factory={_factory_for(default)})` (Pydantic copies it per "
+            "instance: a clarity issue, not a shared-state bug)"
         )
 
 

@@ -29,6 +29,8 @@ class BlockingCall:
 
     @property
     def fix(self) -> str:
+        if self.code == SLEEP:  # sleeping in a thread would be pointless
+            return self.alternative
         return f"{self.alternative} or {_THREAD}" if self.alternative else _THREAD
 
     def message(self, function_name: str) -> str:

@@ -16,15 +16,31 @@ BUILTIN_TYPES = frozenset(
 _QUERY_BUILDERS = (
     "filter", "filter_by", "where", "order_by", "group_by", "having", "join", "outerjoin",
     "limit", "offset", "options", "distinct", "select_from", "with_entities", "params",
+    "with_for_update", "execution_options", "populate_existing", "yield_per", "union",
+    "union_all", "correlate", "add_columns", "add_entity", "slice",
 )
 
 RESULT_TYPES: dict[str, str] = {
     # requests / httpx / urllib3 / http.client
     "requests.session": "requests.Session",
+    "urllib.request.build_opener": "urllib.request.OpenerDirector",
+    "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",
+    # Classes whose all-capitals names the CapWords heuristic does not take for classes.
+    "smtplib.SMTP": "smtplib.SMTP",
+    "smtplib.SMTP_SSL": "smtplib.SMTP_SSL",
+    "smtplib.LMTP": "smtplib.LMTP",
+    "ftplib.FTP": "ftplib.FTP",
+    "ftplib.FTP_TLS": "ftplib.FTP_TLS",
     # Databases
     "sqlite3.connect": "sqlite3.Connection",
     "sqlite3.Connection.cursor": "sqlite3.Cursor",
     "sqlite3.Connection.execute": "sqlite3.Cursor",
+    "sqlite3.Connection.executemany": "sqlite3.Cursor",
+    "sqlite3.Connection.executescript": "sqlite3.Cursor",
+    "psycopg.connect": "psycopg.Connection",
+    "psycopg.Connection.connect": "psycopg.Connection",
+    "psycopg.Connection.cursor": "psycopg.Cursor",
+    "psycopg.Connection.execute": "psycopg.Cursor",
     "psycopg2.connect": "psycopg2.extensions.connection",
     "psycopg2.extensions.connection.cursor": "psycopg2.extensions.cursor",
     "pymysql.connect": "pymysql.connections.Connection",
@@ -35,6 +51,15 @@ RESULT_TYPES: dict[str, str] = {
     "sqlalchemy.create_engine": "sqlalchemy.Engine",
     "sqlalchemy.Engine.connect": "sqlalchemy.Connection",
     "sqlalchemy.Engine.begin": "sqlalchemy.Connection",
+    # Factories are lower-case classes: say so, so their instances get a type.
+    # (`sessionmaker(class_=AsyncSession)` is typed `async_sessionmaker` by the model.)
+    "sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.sessionmaker",
+    "sqlalchemy.orm.scoped_session": "sqlalchemy.orm.scoped_session",
+    "sqlalchemy.ext.asyncio.async_sessionmaker": "sqlalchemy.ext.asyncio.async_sessionmaker",
+    "sqlalchemy.ext.asyncio.async_sessionmaker.__call__": "sqlalchemy.ext.asyncio.AsyncSession",
+    "sqlalchemy.ext.asyncio.async_sessionmaker.begin": "sqlalchemy.ext.asyncio.AsyncSession",
+    "sqlalchemy.orm.Session.connection": "sqlalchemy.Connection",
+    "sqlalchemy.orm.scoped_session.query": "sqlalchemy.orm.Query",
     "sqlalchemy.orm.sessionmaker.__call__": "sqlalchemy.orm.Session",
     "sqlalchemy.orm.sessionmaker.begin": "sqlalchemy.orm.Session",
     "sqlalchemy.orm.scoped_session.__call__": "sqlalchemy.orm.Session",
@@ -52,6 +77,7 @@ RESULT_TYPES: dict[str, str] = {
     "boto3.Session.resource": "boto3.resource",
     # sockets
     "socket.create_connection": "socket.socket",
+    "socket.socket": "socket.socket",
     # pathlib
     "pathlib.Path.cwd": "pathlib.Path",
     "pathlib.Path.home": "pathlib.Path",

@@ -38,6 +38,12 @@ FASTAPI_INJECTED_TYPES = frozenset(
     }
 )
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# Return annotations of generator dependencies: the first argument is what is injected.
+_YIELDING_ANNOTATIONS = frozenset(
+    f"{module}.{name}"
+    for module in ("typing", "collections.abc")
+    for name in ("Generator", "Iterator", "Iterable", "AsyncGenerator", "AsyncIterator", "AsyncIterable")
+)
 
 
 @dataclass
@@ -81,6 +87,12 @@ class SemanticModel:
                 return binding.qualname
             return None
         if isinstance(expr, ast.Attribute):
+            if isinstance(expr.value, ast.Attribute):
+                # `self.http.get`, `Path(x).parent.read_text`: the attribute's own type
+                # names the method better than the attribute path does.
+                value_type = self.infer_type(expr.value, scope)
+                if value_type is not None:
+                    return canonical(f"{value_type}.{expr.attr}")
             base = self.resolve(expr.value, scope)
             if base is not None:
                 return canonical(f"{base}.{expr.attr}")
@@ -139,6 +151,8 @@ class SemanticModel:
         target = self.resolve(func, scope)
         if target is not None:
             known = catalog.RESULT_TYPES.get(target)
+            if known == "sqlalchemy.orm.sessionmaker" and self._makes_async_sessions(call, scope):
+                return "sqlalchemy.ext.asyncio.async_sessionmaker"
             if known is not None:
                 return known
             binding = self.binding_of(func, scope)
@@ -159,10 +173,46 @@ class SemanticModel:
             return catalog.RESULT_TYPES.get(f"{callee_type}.__call__")
         return None
 
-    def annotation_type(self, annotation: ast.expr | None, scope: Scope) -> str | None:
-        """The class an annotation names: `Session`, `Optional[Session]`, `Annotated[Session, ...]`."""
-        if annotation is None:
+    def _makes_async_sessions(self, call: ast.Call, scope: Scope) -> bool:
+        """`sessionmaker(engine, class_=AsyncSession)`: the 1.4-era spelling of async_sessionmaker."""
+        class_ = next((k.value for k in call.keywords if k.arg == "class_"), None)
+        return class_ is not None and self.resolve(class_, scope) == "sqlalchemy.ext.asyncio.AsyncSession"
+
+    def dependency_result_type(self, depends_call: ast.Call, scope: Scope) -> str | None:
+        """What `Depends(get_db)` injects, from `get_db`'s return annotation.
+
+        `-> Session`, `-> Generator[Session, None, None]`, `-> Iterator[Session]` (and the
+        async forms) give `Session`; a class used as a dependency gives an instance of it.
+        """
+        dependency = depends_call.args[0] if depends_call.args else next(
+            (k.value for k in depends_call.keywords if k.arg == "dependency"), None
+        )
+        if not isinstance(dependency, ast.Name):
             return None
+        binding = scope.lookup(dependency.id)
+        if binding is None:
+            return None
+        if binding.kind == "class":
+            return binding.qualname
+        if binding.kind != "function" or getattr(binding.node, "returns", None) is None:
+            return None
+        returns = binding.node.returns
+        if isinstance(returns, ast.Subscript) and self.resolve(returns.value, scope) in _YIELDING_ANNOTATIONS:
+            elements = returns.slice.elts if isinstance(returns.slice, ast.Tuple) else [returns.slice]
+            return self.annotation_type(elements[0], scope)
+        return self.annotation_type(returns, scope)
+
+    def annotation_type(self, annotation: ast.expr | None, scope: Scope, depth: int = 0) -> str | None:
+        """The class an annotation names: `Session`, `Optional[Session]`, `Annotated[Session, ...]`.
+
+        Type aliases are followed: `SessionDep = Annotated[Session, Depends(get_db)]`.
+        """
+        if annotation is None or depth > 5:
+            return None
+        if isinstance(annotation, ast.Name):
+            binding = scope.lookup(annotation.id)
+            if binding is not None and binding.kind == "value" and isinstance(binding.value, ast.Subscript):
+                return self.annotation_type(binding.value, scope, depth + 1)
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             try:
                 annotation = ast.parse(annotation.value, mode="eval").body
@@ -171,7 +221,7 @@ class SemanticModel:
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
             for side in (annotation.left, annotation.right):
                 if not (isinstance(side, ast.Constant) and side.value is None):
-                    found = self.annotation_type(side, scope)
+                    found = self.annotation_type(side, scope, depth + 1)
                     if found is not None:
                         return found
             return None
@@ -180,11 +230,11 @@ class SemanticModel:
             args = annotation.slice
             elements = args.elts if isinstance(args, ast.Tuple) else [args]
             if outer in ("typing.Annotated", "typing.Optional"):
-                return self.annotation_type(elements[0], scope)
+                return self.annotation_type(elements[0], scope, depth + 1)
             if outer == "typing.Union":
                 for element in elements:
                     if not (isinstance(element, ast.Constant) and element.value is None):
-                        return self.annotation_type(element, scope)
+                        return self.annotation_type(element, scope, depth + 1)
                 return None
             if outer is not None and outer.startswith("builtins."):
                 return outer

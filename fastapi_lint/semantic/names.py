@@ -57,6 +57,15 @@ ALIASES: dict[str, str] = {
     "subprocess.Popen": "subprocess.Popen",
     "typing_extensions": "typing",
     "mysql.connector.connection.MySQLConnection": "mysql.connector.MySQLConnection",
+    "sqlalchemy.orm.scoping.scoped_session": "sqlalchemy.orm.scoped_session",
+    "sqlalchemy.ext.asyncio.session": "sqlalchemy.ext.asyncio",
+    "sqlalchemy.ext.asyncio.engine": "sqlalchemy.ext.asyncio",
+    "urllib3.connectionpool.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
+    "urllib3.connectionpool.HTTPSConnectionPool": "urllib3.HTTPSConnectionPool",
+    "urllib3.poolmanager.ProxyManager": "urllib3.ProxyManager",
+    "sqlite3.dbapi2": "sqlite3",
+    "psycopg.connection.Connection": "psycopg.Connection",
+    "psycopg.cursor.Cursor": "psycopg.Cursor",
 }
 
 FASTAPI_APP_CLASSES = frozenset({"fastapi.FastAPI"})

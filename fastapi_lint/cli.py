@@ -1,0 +1,301 @@
+"""The `fastapi-lint` command, shaped like ruff's.
+
+    fastapi-lint [check] [PATHS...]    check files (default: the current directory)
+    fastapi-lint rule CODE_OR_NAME     print a rule's documentation
+    fastapi-lint rules                 list every rule
+
+Exit codes, as ruff's: 0 no diagnostics, 1 diagnostics (syntax errors included), 2 a usage
+or configuration error, or an internal error (reported per file after checking the rest).
+Only the standard library, `pathspec` and fastapi-lint itself are imported: no libcst,
+FastAPI or Pydantic, so start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .checker import check_source
+from .config import CliOverrides, ConfigError, SettingsResolver, check_selectors
+from .diagnostics import Diagnostic, Location
+from .discovery import MissingPathError, find_python_files
+from .output import FORMATS, TEXT_FORMATS, display_path, format_diagnostics, format_statistics, statistics, summary
+from .rules import all_rules, rule_by_code_or_name
+from .source import decode_source
+
+SUBCOMMANDS = ("check", "rule", "rules")
+
+
+class UsageError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------- arguments
+
+
+def _codes(value: str) -> list[str]:
+    return [code.strip() for code in value.split(",") if code.strip()]
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fastapi-lint",
+        usage="fastapi-lint [check] [OPTIONS] [PATHS ...]\n       fastapi-lint rule CODE | rules",
+        description="A linter for FastAPI pitfalls. `fastapi-lint rule CODE` explains a rule; "
+        "`fastapi-lint rules` lists them.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATHS", help="files or directories to check (default: .)")
+    parser.add_argument("--version", action="version", version=f"fastapi-lint {__version__}")
+    rules = parser.add_argument_group("rule selection")
+    rules.add_argument("--select", action="append", type=_codes, metavar="CODES",
+                       help="comma-separated codes or prefixes to enable (replaces the configuration's)")
+    rules.add_argument("--extend-select", action="append", type=_codes, default=[], metavar="CODES",
+                       help="codes or prefixes to enable in addition")
+    rules.add_argument("--ignore", action="append", type=_codes, default=[], metavar="CODES",
+                       help="codes or prefixes to disable")
+    files = parser.add_argument_group("file selection")
+    files.add_argument("--exclude", action="append", type=_codes, metavar="PATTERNS",
+                       help="patterns to exclude (replaces the defaults and the configuration's)")
+    files.add_argument("--extend-exclude", action="append", type=_codes, default=[], metavar="PATTERNS",
+                       help="patterns to exclude in addition")
+    files.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
+                       help="skip files that .gitignore ignores (the default)")
+    files.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false")
+    files.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None,
+                       help="apply exclusions to paths named on the command line too")
+    files.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
+    files.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
+    config = parser.add_argument_group("configuration")
+    config.add_argument("--config", metavar="PATH", help="use this configuration file (pyproject.toml or a "
+                        "file holding the [tool.fastapi-lint] keys at top level)")
+    config.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    output = parser.add_argument_group("output")
+    output.add_argument("--output-format", choices=FORMATS, default="concise")
+    output.add_argument("--statistics", action="store_true", help="count diagnostics per rule instead")
+    output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are diagnostics")
+    verbosity = output.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print diagnostics, nothing else")
+    verbosity.add_argument("-s", "--silent", action="store_true", help="print nothing (exit code only)")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="say which files and settings are used")
+    return parser
+
+
+def _flatten(groups: list[list[str]] | None) -> list[str] | None:
+    return None if groups is None else [code for group in groups for code in group]
+
+
+def _overrides(args: argparse.Namespace) -> CliOverrides:
+    try:
+        select = _flatten(args.select)
+        return CliOverrides(
+            select=check_selectors(select, "--select") if select is not None else None,
+            extend_select=check_selectors(_flatten(args.extend_select), "--extend-select"),
+            ignore=check_selectors(_flatten(args.ignore), "--ignore"),
+            exclude=_flatten(args.exclude),
+            extend_exclude=_flatten(args.extend_exclude) or [],
+            respect_gitignore=args.respect_gitignore,
+            force_exclude=args.force_exclude,
+        )
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+
+
+# ---------------------------------------------------------------------- checking
+
+
+@dataclass
+class Run:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # for `--output-format full`
+    files: int = 0
+
+
+def _error_diagnostic(path: Path, message: str) -> Diagnostic:
+    start = Location(1, 1)
+    return Diagnostic(None, "", message, str(path), start, start)
+
+
+def check_file(path: Path, resolver: SettingsResolver, run: Run, *, keep_source: bool, verbose: bool) -> None:
+    """Check one file into `run`. Never raises: a crash becomes an internal error."""
+    run.files += 1
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        run.diagnostics.append(_error_diagnostic(path, f"cannot read file: {error.strerror or error}"))
+        return
+    try:
+        result = check_source(data, str(path), resolver.for_path(path))
+    except ConfigError:
+        raise
+    except Exception as error:  # a bug in a rule must not stop the other files
+        detail = f"{type(error).__name__}: {error}"
+        if verbose:
+            detail += "\n" + traceback.format_exc()
+        run.internal_errors.append(f"{display_path(str(path))}: internal error: {detail}")
+        return
+    run.diagnostics.extend(result.diagnostics)
+    if keep_source and result.diagnostics:
+        try:
+            run.sources[str(path)] = decode_source(data)
+        except Exception:  # undecodable: already reported as a diagnostic
+            pass
+
+
+def _write(stream: TextIO, text: str) -> None:
+    if text:
+        stream.write(text)
+        stream.flush()
+
+
+def check_command(argv: list[str]) -> int:
+    args = _check_parser().parse_args(argv)
+    overrides = _overrides(args)
+    started = time.perf_counter()
+    log = sys.stderr
+    resolver = SettingsResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
+    discovery = find_python_files(args.paths or ["."], resolver.for_path)
+    if args.verbose:
+        for config in resolver.config_files() or ["none (defaults)"]:
+            log.write(f"fastapi-lint: configuration: {config}\n")
+        for path in discovery.force_excluded:
+            log.write(f"fastapi-lint: excluded (--force-exclude): {display_path(str(path))}\n")
+    if args.show_files:
+        _write(sys.stdout, "".join(f"{display_path(str(path))}\n" for path in discovery.files))
+        return 0
+    if args.statistics and args.output_format not in (*TEXT_FORMATS, "json"):
+        raise UsageError(f"--statistics supports the {', '.join(TEXT_FORMATS)} and json formats")
+    if not discovery.files and not (args.quiet or args.silent):
+        log.write("warning: No Python files found under the given path(s)\n")
+
+    run = Run()
+    for path in discovery.files:
+        check_file(path, resolver, run, keep_source=args.output_format == "full", verbose=args.verbose)
+    run.diagnostics.sort(key=Diagnostic.sort_key)
+
+    if not args.silent:
+        _report(args, run)
+    if args.verbose:
+        elapsed = time.perf_counter() - started
+        log.write(f"fastapi-lint: checked {run.files} file{'s' if run.files != 1 else ''} in {elapsed:.3f}s\n")
+    for message in run.internal_errors:
+        log.write(f"error: {message}\n")
+    if run.internal_errors:
+        log.write("error: fastapi-lint crashed on the files above (a bug: please report it); "
+                  "the other files were checked\n")
+        return 2
+    return 1 if run.diagnostics and not args.exit_zero else 0
+
+
+def _report(args: argparse.Namespace, run: Run) -> None:
+    text_format = args.output_format in TEXT_FORMATS
+    if args.statistics:
+        rows = statistics(run.diagnostics)
+        if rows:  # ruff prints nothing at all when there is nothing to count
+            _write(sys.stdout, format_statistics(rows, args.output_format))
+            if text_format and not args.quiet:
+                _write(sys.stdout, summary(len(run.diagnostics)))
+        return
+    _write(sys.stdout, format_diagnostics(args.output_format, run.diagnostics, run.sources))
+    if text_format and not args.quiet:
+        _write(sys.stdout, summary(len(run.diagnostics)))
+
+
+# ---------------------------------------------------------------------- rule docs
+
+
+def rule_documentation(rule) -> str:
+    return f"# {rule.name} ({rule.code})\n\n{inspect.cleandoc(rule.__doc__ or '')}\n"
+
+
+def _rule_json(rule) -> dict:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "summary": rule.summary(),
+        "default_enabled": rule.default_enabled,
+        "options": [{"name": o.name, "default": o.default, "doc": o.doc} for o in rule.options],
+        "explanation": inspect.cleandoc(rule.__doc__ or ""),
+    }
+
+
+def rule_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="fastapi-lint rule", description="Explain a rule.")
+    parser.add_argument("rule", nargs="?", metavar="CODE_OR_NAME")
+    parser.add_argument("--all", action="store_true", help="explain every rule")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    if args.all == bool(args.rule):
+        raise UsageError("give one rule code or name (e.g. `fastapi-lint rule FPI101`), or --all")
+    if args.all:
+        rules = list(all_rules())
+    else:
+        rule = rule_by_code_or_name(args.rule)
+        if rule is None:
+            raise UsageError(f"unknown rule `{args.rule}` (`fastapi-lint rules` lists them)")
+        rules = [rule]
+    if args.output_format == "json":
+        payload = [_rule_json(r) for r in rules] if args.all else _rule_json(rules[0])
+        _write(sys.stdout, json.dumps(payload, indent=2) + "\n")
+    else:
+        _write(sys.stdout, "\n".join(rule_documentation(r) for r in rules))
+    return 0
+
+
+def rules_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="fastapi-lint rules", description="List every rule.")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    rules = all_rules()
+    if args.output_format == "json":
+        payload = [{k: v for k, v in _rule_json(r).items() if k != "explanation"} for r in rules]
+        _write(sys.stdout, json.dumps(payload, indent=2) + "\n")
+        return 0
+    name_width = max((len(rule.name) for rule in rules), default=0)
+    lines = []
+    for rule in rules:
+        off = "" if rule.default_enabled else " (off by default)"
+        lines.append(f"{rule.code}  {rule.name:<{name_width}}  {rule.summary()}{off}\n")
+    _write(sys.stdout, "".join(lines))
+    return 0
+
+
+# ---------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in SUBCOMMANDS else "check"
+    if argv and argv[0] in SUBCOMMANDS:
+        argv = argv[1:]
+    try:
+        if command == "rule":
+            return rule_command(argv)
+        if command == "rules":
+            return rules_command(argv)
+        return check_command(argv)
+    except (UsageError, ConfigError) as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
+    except MissingPathError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `fastapi-lint | head`: the reader left; keep Python from complaining at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as error:  # never a traceback for the user
+        sys.stderr.write(f"error: internal error: {type(error).__name__}: {error} (a bug: please report it)\n")
+        return 2

@@ -1,0 +1,88 @@
+"""The flake8 plugin: `flake8 --select FPI` reports what `fastapi-lint` reports.
+
+- It reuses the tree flake8 already parsed (no second parse) and runs the same checker.
+- Configuration is the same `[tool.fastapi-lint]` table, found from each checked file
+  (or the file named with `--fastapi-lint-config`, also settable as
+  `fastapi-lint-config = ...` in flake8's own configuration), so rule selection,
+  per-file ignores and per-rule options agree with the command. A rule that is off by
+  default can also be turned on with flake8's own `--select`/`--extend-select FPI200`.
+- flake8 applies `# noqa` itself, so the plugin reports everything.
+- Columns: flake8 wants 0-based offsets and prints them plus one; giving our 1-based
+  character column minus one makes both tools print the same column.
+- libcst is never imported here (detection does not need it).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Iterator
+
+from . import __version__
+from .checker import check_tree
+from .config import CliOverrides, SettingsResolver
+from .rules import all_rules
+
+
+class FastAPILintPlugin:
+    name = "fastapi-lint"
+    version = __version__
+
+    # Set once per flake8 run by `parse_options`; one resolver per process caches the
+    # configuration files it read.
+    config_file: str | None = None
+    flake8_selected: tuple[str, ...] = ()
+    _resolver: SettingsResolver | None = None
+
+    def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
+        self.tree = tree
+        self.filename = filename
+        self.lines = lines
+        # The work happens here, not in `run()`: flake8 turns an exception raised while
+        # constructing a plugin (a configuration error) into a one-line message, but
+        # lets one raised while iterating `run()` escape as a traceback.
+        self.diagnostics = self._check()
+
+    def _check(self) -> list:
+        if not isinstance(self.tree, ast.Module):
+            return []
+        target = self.filename if self.filename not in ("stdin", "-") else "."
+        settings = self.resolver().for_path(target)
+        source = "".join(self.lines)
+        return check_tree(self.tree, source, self.filename, settings, apply_noqa=False)
+
+    @classmethod
+    def add_options(cls, option_manager: Any) -> None:
+        option_manager.add_option(
+            "--fastapi-lint-config",
+            default=None,
+            parse_from_config=True,
+            metavar="PATH",
+            help="fastapi-lint configuration file (default: the closest pyproject.toml with "
+            "a [tool.fastapi-lint] table above each checked file)",
+        )
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        cls.config_file = getattr(options, "fastapi_lint_config", None) or None
+        codes = {rule.code for rule in all_rules()}
+        named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
+        cls.flake8_selected = tuple(sorted({code for code in named if code in codes}))
+        cls._resolver = None
+
+    @classmethod
+    def resolver(cls) -> SettingsResolver:
+        if cls._resolver is None:
+            overrides = CliOverrides(extend_select=list(cls.flake8_selected))
+            cls._resolver = SettingsResolver(config_file=cls.config_file, overrides=overrides)
+        return cls._resolver
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        for diagnostic in self.diagnostics:
+            if diagnostic.code is None:
+                continue  # flake8 reports syntax errors itself (E999)
+            yield (
+                diagnostic.location.row,
+                diagnostic.location.column - 1,
+                f"{diagnostic.code} {diagnostic.message}",
+                type(self),
+            )

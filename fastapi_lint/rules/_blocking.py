@@ -1,0 +1,28 @@
+"""What FPI100-FPI104 share: report a catalogued blocking call made on the event loop.
+
+The catalog and the classifier live in `semantic/blocking.py` (FPI120 uses them too);
+each rule reports the calls classified with its own code.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..semantic.blocking import classify_blocking_call
+from .base import Rule
+
+
+class BlockingCallRule(Rule):
+    def extra_blocking_calls(self) -> Iterable[str]:
+        """The user's own blocking qualnames: only FPI104 has them."""
+        return ()
+
+    def visit_call(self, call: ast.Call, ctx) -> None:
+        # An awaited call is asynchronous; a `def`, lambda or offloaded callable runs
+        # elsewhere (the checker gives those bodies their own, non-async scope).
+        if not ctx.on_event_loop or ctx.awaited:
+            return
+        found = classify_blocking_call(call, ctx, self.model, self.extra_blocking_calls())
+        if found is not None and found.code == self.code:
+            self.report(call, found.message(ctx.function.name))

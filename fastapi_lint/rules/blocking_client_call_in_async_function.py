@@ -1,0 +1,128 @@
+"""FPI104: a synchronous database, cache, cloud, mail or socket call on the event loop."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ._blocking import BlockingCallRule
+from .base import Option
+
+
+class BlockingClientCallInAsyncFunction(BlockingCallRule):
+    """## What it does
+    Checks for calls of synchronous network clients in an `async def` body that runs on
+    the event loop:
+
+    - database drivers: `sqlite3`, `psycopg2`, `psycopg` (sync), `pymysql` and
+      `mysql.connector` (`connect()`, and `execute`, `commit`, `fetch*`, ... on their
+      connections and cursors);
+    - SQLAlchemy and SQLModel: `Session` methods that do I/O (`execute`, `exec`, `scalar`,
+      `scalars`, `get`, `commit`, `flush`, `refresh`, `merge`, `rollback`), the terminal
+      methods of `session.query(...)` (`all`, `first`, `one`, `one_or_none`, `scalar`,
+      `count`, `get`, `delete`, `update`), `Connection.execute`/`commit` and
+      `Engine.connect`/`begin`;
+    - `redis.Redis` (also `StrictRedis`, `redis.from_url`) commands and pipeline
+      `execute()`;
+    - `boto3` client and resource calls;
+    - `smtplib.SMTP`/`SMTP_SSL` and `ftplib.FTP` (constructed with a host, which
+      connects) and their commands;
+    - `socket.create_connection`, `getaddrinfo`, `gethostbyname`, and `connect`, `recv`,
+      `recvfrom`, `accept`, `sendall` on sockets;
+    - the calls listed in the `extra-blocking-calls` option.
+
+    A session's type is known from an annotation (`db: Session = Depends(get_db)`,
+    `Annotated[Session, Depends(get_db)]`, an alias of it, or `get_db`'s return
+    annotation such as `-> Generator[Session, None, None]`) or from its construction
+    (`SessionLocal = sessionmaker(...)`, `db = SessionLocal()`,
+    `with Session(engine) as session`).
+
+    ## Why is this bad?
+    FastAPI runs an `async def` endpoint or dependency on the event loop. A synchronous
+    client call holds the loop for the whole round trip to the server, and no other
+    request is served meanwhile. Blocking for 0.5 s (measured with `time.sleep(0.5)`),
+    five concurrent requests to an `async def` handler take 2.5 s; the same handler as
+    plain `def` takes 0.5 s, because FastAPI runs it in its threadpool.
+
+    Not reported: calls that do no I/O (`Session.add`, `add_all`, `delete`, `expunge`,
+    `session.query(...)` itself, `redis.Redis()`, `Redis.pipeline()`, boto3's
+    `get_paginator` and `generate_presigned_url`), anything on an `AsyncSession` or a
+    `redis.asyncio` client, awaited calls, and calls inside a plain `def`, a lambda or a
+    callable handed to `asyncio.to_thread` or `run_in_threadpool`.
+
+    ## Example
+    ```python
+    from fastapi import Depends, FastAPI
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session, sessionmaker
+
+    engine = create_engine("sqlite:///app.db")
+    SessionLocal = sessionmaker(bind=engine)
+    app = FastAPI()
+
+
+    def get_db():
+        with SessionLocal() as db:
+            yield db
+
+
+    @app.get("/users/{user_id}")
+    async def read_user(user_id: int, db: Session = Depends(get_db)):
+        query = text("SELECT name FROM users WHERE id = :id")
+        return {"name": db.execute(query, {"id": user_id}).scalar_one()}
+    ```
+
+    Use instead:
+    ```python
+    from fastapi import Depends, FastAPI
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session, sessionmaker
+
+    engine = create_engine("sqlite:///app.db")
+    SessionLocal = sessionmaker(bind=engine)
+    app = FastAPI()
+
+
+    def get_db():
+        with SessionLocal() as db:
+            yield db
+
+
+    @app.get("/users/{user_id}")
+    def read_user(user_id: int, db: Session = Depends(get_db)):
+        query = text("SELECT name FROM users WHERE id = :id")
+        return {"name": db.execute(query, {"id": user_id}).scalar_one()}
+    ```
+
+    A plain `def` endpoint runs in FastAPI's threadpool. The async alternatives work too:
+    `AsyncSession` with `await session.execute(...)`, `redis.asyncio`, or
+    `await asyncio.to_thread(...)` around the call.
+
+    ## Options
+    - `extra-blocking-calls`: more calls to report, as the dotted names your code imports
+      them by: `"mylib.client.fetch"` for a function, `"mylib.Client.get"` for the `get`
+      method of `mylib.Client` instances. Default: none.
+
+    ```toml
+    [tool.fastapi-lint.blocking-client-call-in-async-function]
+    extra-blocking-calls = ["mylib.client.fetch", "mylib.Client.get"]
+    ```
+
+    ## References
+    - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
+    - [FastAPI: SQL (relational) databases](https://fastapi.tiangolo.com/tutorial/sql-databases/)
+    - [SQLAlchemy: Asynchronous I/O (asyncio)](https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html)
+    - [redis-py: asyncio examples](https://redis.readthedocs.io/en/stable/examples/asyncio_examples.html)
+    """
+
+    code = "FPI104"
+    name = "blocking-client-call-in-async-function"
+    options = (
+        Option(
+            "extra-blocking-calls",
+            (),
+            "More calls to report: dotted names such as `mylib.client.fetch` or `mylib.Client.get`.",
+        ),
+    )
+
+    def extra_blocking_calls(self) -> Iterable[str]:
+        return self.settings.get("extra-blocking-calls", ())

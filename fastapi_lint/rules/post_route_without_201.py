@@ -1,0 +1,340 @@
+"""FPI300: a POST route that creates a resource but answers FastAPI's default 200."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from ..semantic import fastapi_model as fm
+from .base import Option, Rule
+
+CREATION_VERBS = frozenset({"create", "add", "register", "new"})
+# First words of a handler name that agree with a collection path (`post_item`, `items`).
+_POSTING_WORDS = frozenset({"post", "save", "store", "insert", "submit", "make", "place"})
+DEFAULT_ACTION_WORDS = (
+    "login", "logout", "signin", "signout", "authenticate", "authorize", "token", "refresh",
+    "revoke", "verify", "validate", "confirm", "reset", "check", "search", "filter", "query",
+    "lookup", "send", "notify", "run", "execute", "trigger", "preview", "render", "export",
+    "import", "sync", "join", "leave", "subscribe", "unsubscribe", "upload", "predict",
+    "inference", "chat", "completion", "embedding", "webhook", "callback", "ping", "batch",
+    "bulk", "cookie",
+)
+# Words ending in "s" that do not name a collection of things one creates.
+_NOT_COLLECTIONS = frozenset(
+    {"news", "series", "species", "settings", "preferences", "options", "stats", "details", "status"}
+)
+_IRREGULAR_PLURALS = frozenset({"people", "children", "indices", "criteria"})
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_RESPONSE_MODULES = ("starlette.responses.", "fastapi.responses.")
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class PostRouteWithout201(Rule):
+    """## What it does
+    Checks for POST routes that look like they create a resource but set no status code,
+    so FastAPI answers `200 OK` instead of `201 Created`.
+
+    A route "looks like it creates" when its handler is named `create_*`, `add_*`,
+    `register_*` or `new_*`, or when its full path (router prefixes included, when they
+    are known in the module) ends in a static segment that is a plural noun such as
+    `/items` or `/users/{user_id}/orders/` and the handler name does not say it does
+    something else: its first word is `post`, `save`, `store`, `insert`, `submit`, `make`,
+    `place`, or the collection's name (`post_item`, `items`). A plural noun is a word
+    ending in `s` (not `ss`, `us`, `is` or `ics`, and not `settings`, `preferences`,
+    `status`...) or `people`/`children`/`indices`/`criteria`; for a segment such as
+    `api-keys` the last word counts. A path ending in a parameter (`/items/{item_id}`) is
+    not a collection.
+
+    An *action word* anywhere in the handler name or in the last path segment (`login`,
+    `token`, `search`, `send`, `run`, `upload`... see Options; plurals match too) means
+    the route performs an action, not a creation: `create_access_token` at `/token` and
+    `POST /items/{item_id}/actions/run` are not reported.
+
+    The route is not reported when a status code is set anywhere the rule can see:
+    `status_code=` in the decorator (any value, any spelling: `201`,
+    `status.HTTP_201_CREATED`, `HTTP_201_CREATED`, `HTTPStatus.CREATED`), `**kwargs` in
+    the decorator, `response.status_code = ...` in the handler, a `Response` /
+    `JSONResponse` (or any response class) built with a status code in the handler or in
+    a helper function of the same module whose call the handler returns, or a returned
+    redirect. Webhooks (`app.webhooks.post`, `FastAPI(webhooks=router)`) and routers used
+    only as `callbacks=router.routes` are documentation, not served routes, and are
+    skipped.
+
+    ## Why is this bad?
+    `@app.post` answers 200 unless `status_code=` is given. For an endpoint that creates
+    a resource, HTTP says `201 Created`, and clients, SDK generators and API gateways
+    use the code to tell "created" from "processed". Declaring `status_code=201` also
+    documents 201 in the OpenAPI schema.
+
+    Not every POST creates something: login, token, search, validate, send, run and
+    other actions rightly answer 200, which is why the rule only looks at routes named or
+    routed like a creation. Changing a status code is a contract change for existing
+    clients (a client checking `== 200` will break), so fix new endpoints freely and
+    existing ones deliberately.
+
+    A handler that returns its own `Response`/`JSONResponse` sends that response's
+    status code and ignores the decorator's `status_code` at runtime (OpenAPI still shows
+    the decorator's code), so there the status code must be passed to the response.
+
+    ## Example
+    ```python
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    app = FastAPI()
+
+
+    class Item(BaseModel):
+        name: str
+
+
+    @app.post("/items/")
+    async def create_item(item: Item) -> Item:
+        return item
+    ```
+
+    Use instead:
+    ```python
+    from fastapi import FastAPI, status
+    from pydantic import BaseModel
+
+    app = FastAPI()
+
+
+    class Item(BaseModel):
+        name: str
+
+
+    @app.post("/items/", status_code=status.HTTP_201_CREATED)
+    async def create_item(item: Item) -> Item:
+        return item
+    ```
+
+    ## Options
+    - `action-words`: words that mark a POST route as an action rather than a creation,
+      matched against the words of the handler name and of the last path segment (a
+      plural such as `uploads` or `queries` matches `upload` / `query`). Setting it
+      replaces the default list: `login`, `logout`, `signin`, `signout`, `authenticate`,
+      `authorize`, `token`, `refresh`, `revoke`, `verify`, `validate`, `confirm`, `reset`,
+      `check`, `search`, `filter`, `query`, `lookup`, `send`, `notify`, `run`, `execute`,
+      `trigger`, `preview`, `render`, `export`, `import`, `sync`, `join`, `leave`,
+      `subscribe`, `unsubscribe`, `upload`, `predict`, `inference`, `chat`, `completion`,
+      `embedding`, `webhook`, `callback`, `ping`, `batch`, `bulk`, `cookie`.
+    - `extend-action-words`: more action words, added to `action-words`.
+
+    ## References
+    - [FastAPI: Response Status Code](https://fastapi.tiangolo.com/tutorial/response-status-code/)
+    - [FastAPI: Response - Change Status Code](https://fastapi.tiangolo.com/advanced/response-change-status-code/)
+    - [FastAPI: Return a Response Directly](https://fastapi.tiangolo.com/advanced/response-directly/)
+    - [RFC 9110: 201 Created](https://www.rfc-editor.org/rfc/rfc9110#name-201-created)
+    """
+
+    code = "FPI300"
+    name = "post-route-without-201"
+    message = "POST route creates a resource but answers 200"
+    options = (
+        Option("action-words", list(DEFAULT_ACTION_WORDS), "Words that mark a POST route as an action."),
+        Option("extend-action-words", [], "More action words, added to `action-words`."),
+    )
+
+    def visit_module_end(self) -> None:
+        self._action_words = {w.lower() for w in self.settings["action-words"]}
+        self._action_words |= {w.lower() for w in self.settings["extend-action-words"]}
+        full_paths = self._full_paths()
+        for route in self.model.routes:
+            if route.kind != "http" or "POST" not in route.methods:
+                continue
+            if route.owner.callback_only or not isinstance(route.handler, _FUNCTIONS):
+                continue
+            if "status_code" in route.keywords or route.has_star_kwargs:
+                continue
+            paths = full_paths.get(id(route)) or self._fallback_paths(route)
+            if not self._looks_like_creation(route.handler.name, paths):
+                continue
+            status = _StatusFinder(self.model)
+            if status.sets_status(route.handler):
+                continue
+            self._report(route, status.plain_responses)
+
+    # ------------------------------------------------------------------ creation semantics
+
+    def _looks_like_creation(self, handler_name: str, paths: list[str]) -> bool:
+        name_words = _words(handler_name)
+        last_segments = [_last_static_segment(path) for path in paths]
+        segment_words = [word for segment in last_segments if segment for word in _words(segment)]
+        if any(self._is_action(word) for word in [*name_words, *segment_words]):
+            return False
+        if name_words and name_words[0] in CREATION_VERBS:
+            return True
+        # Every known full path must end in a collection, and the name must agree.
+        nouns = [_collection_noun(segment) for segment in last_segments]
+        if not nouns or None in nouns or not name_words:
+            return False
+        first = name_words[0]
+        return first in _POSTING_WORDS or any(first in _noun_forms(noun) for noun in nouns)
+
+    def _is_action(self, word: str) -> bool:
+        return any(word in _plural_forms(action) for action in self._action_words)
+
+    def _full_paths(self) -> dict[int, list[str]]:
+        """Each route's full paths, through the includes this module makes."""
+        paths: dict[int, list[str]] = {}
+        for root in self.model.root_routers():
+            for resolved in fm.flatten(root):
+                if resolved.route is not None:
+                    paths.setdefault(id(resolved.route), []).append(resolved.path)
+        return paths
+
+    @staticmethod
+    def _fallback_paths(route: fm.Route) -> list[str]:
+        """The router's own prefix and the route path, when the includes are not visible."""
+        if route.path is None:
+            return []
+        prefix = route.owner.prefix if getattr(route, "own_prefix", True) else ""
+        if prefix is None:  # unknown prefix: only a path that names a segment itself helps
+            return [route.path] if route.path.strip("/") else []
+        return [prefix + route.path]
+
+    # ------------------------------------------------------------------ reporting
+
+    def _report(self, route: fm.Route, plain_responses: list[str]) -> None:
+        name = route.handler.name
+        if plain_responses:
+            response = plain_responses[0]
+            message = (
+                f"POST route `{name}` looks like it creates a resource but its `{response}` answers "
+                f"200: pass `status_code=201` to it (and to the route, for OpenAPI)"
+            )
+        else:
+            message = (
+                f"POST route `{name}` looks like it creates a resource but answers 200: "
+                "add `status_code=201` (`status.HTTP_201_CREATED`)"
+            )
+        node = route.node
+        start, end = self.checker.lines.span(node)
+        if node in route.handler.decorator_list:
+            start = self.checker.lines.location(node.lineno, self._at_sign_column(node))
+        self.report_at(start, end, message)
+
+    def _at_sign_column(self, decorator: ast.expr) -> int:
+        """Byte column of the decorator's `@`: ruff's decorator ranges start there."""
+        line = self.checker.lines.line(decorator.lineno).encode("utf-8")
+        at = line.rfind(b"@", 0, decorator.col_offset)
+        return at if at >= 0 else decorator.col_offset
+
+
+class _StatusFinder:
+    """Whether a handler sets its status code itself, as far as the module shows."""
+
+    _MAX_HELPER_DEPTH = 3
+
+    def __init__(self, model) -> None:
+        self.model = model
+        # Response classes built without a status code (they answer 200).
+        self.plain_responses: list[str] = []
+
+    def sets_status(self, function: ast.AST, depth: int = 0) -> bool:
+        for node in _own_nodes(function):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(_assigns_status_code(target) for target in targets):
+                    return True
+            elif isinstance(node, ast.Call) and self._is_response_class(node.func):
+                if _passes_status(node):
+                    return True
+                if "Redirect" in _last_name(node.func):  # 307 by default: not a 200 anyway
+                    return True
+                if depth == 0:
+                    self.plain_responses.append(_last_name(node.func))
+            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+                helper = self._module_function(node.value.func)
+                if helper is not None and helper is not function and depth < self._MAX_HELPER_DEPTH:
+                    if self.sets_status(helper, depth + 1):
+                        return True
+        return False
+
+    def _is_response_class(self, func: ast.expr) -> bool:
+        target = self.model.resolve(func, self.model.module) or ""
+        return target.startswith(_RESPONSE_MODULES) or _last_name(func).endswith("Response")
+
+    def _module_function(self, func: ast.expr) -> ast.AST | None:
+        if isinstance(func, ast.Name):
+            binding = self.model.module.bindings.get(func.id)
+            if binding is not None and binding.kind == "function":
+                return binding.node
+        return None
+
+
+def _own_nodes(function: ast.AST):
+    """The nodes of a function's body, not descending into nested functions or classes."""
+    stack = list(reversed(getattr(function, "body", [])))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def _assigns_status_code(target: ast.expr) -> bool:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_assigns_status_code(element) for element in target.elts)
+    return isinstance(target, ast.Attribute) and target.attr == "status_code"
+
+
+def _passes_status(call: ast.Call) -> bool:
+    """`status_code=` or a second positional argument (every response class's status_code)."""
+    return len(call.args) >= 2 or any(k.arg in ("status_code", None) for k in call.keywords)
+
+
+def _last_name(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return expr.id if isinstance(expr, ast.Name) else ""
+
+
+def _words(text: str) -> list[str]:
+    """`create_itemV2` -> ["create", "item", "v2"]; `api-keys` -> ["api", "keys"]."""
+    return [w for w in _WORD_SPLIT.split(_CAMEL_BOUNDARY.sub("_", text).lower()) if w]
+
+
+def _last_static_segment(path: str) -> str | None:
+    segments = [s for s in path.split("/") if s]
+    if not segments or "{" in segments[-1]:
+        return None
+    return segments[-1]
+
+
+def _collection_noun(segment: str | None) -> str | None:
+    """The plural noun a path segment ends with (`api-keys` -> `keys`), or None."""
+    if segment is None:
+        return None
+    words = _words(segment)
+    if not words:
+        return None
+    word = words[-1]
+    if word in _IRREGULAR_PLURALS:
+        return word
+    if len(word) < 3 or not word.endswith("s") or word in _NOT_COLLECTIONS:
+        return None
+    if word.endswith(("ss", "us", "is", "ics")):
+        return None
+    return word
+
+
+def _plural_forms(word: str) -> set[str]:
+    forms = {word, word + "s", word + "es"}
+    if word.endswith("y"):
+        forms.add(word[:-1] + "ies")
+    return forms
+
+
+def _noun_forms(plural: str) -> set[str]:
+    """A plural and its plausible singulars: `heroes` -> heroes, heroe, hero."""
+    forms = {plural, plural[:-1]}
+    if plural.endswith("es"):
+        forms.add(plural[:-2])
+    if plural.endswith("ies"):
+        forms.add(plural[:-3] + "y")
+    return forms

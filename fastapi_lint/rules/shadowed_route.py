@@ -1,0 +1,193 @@
+"""FPI400: a route that an earlier-registered route or mount always answers for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..semantic import paths
+from ..semantic.fastapi_model import ResolvedRoute, flatten
+from .base import Rule
+
+# Method keys: ("http", "GET"), ("websocket", ""). A mount takes every one of them.
+_WEBSOCKET = ("websocket", "")
+
+
+@dataclass
+class _Entry:
+    resolved: ResolvedRoute
+    pattern: paths.PathPattern
+    keys: frozenset[tuple[str, str]] | None  # None: a mount, every method of both kinds
+
+    def shared(self, later: _Entry) -> frozenset[tuple[str, str]]:
+        assert later.keys is not None
+        return later.keys if self.keys is None else self.keys & later.keys
+
+    @property
+    def line(self) -> int | None:
+        node = self.resolved.node
+        return node.lineno if node is not None else None
+
+
+@dataclass
+class _Shadowing:
+    earlier: list[_Entry]
+    keys: frozenset[tuple[str, str]]  # the later route's methods it loses
+
+
+class ShadowedRoute(Rule):
+    """## What it does
+    Checks for routes that can never run because a route or mount registered earlier on the
+    same application matches every request they would answer, for at least one of their
+    methods.
+
+    The order is the one Starlette tries routes in: FastAPI's documentation routes
+    (`/openapi.json`, `/docs`, `/docs/oauth2-redirect`, `/redoc`) first, then the
+    application's routes in registration order, each `include_router()` contributing its
+    router's routes (with their prefixes) at the place of the call. Path convertors are taken
+    into account (`{book_id:int}` does not match `featured`, `{file:path}` spans segments),
+    as are partial segments such as `{name}.json` and mounts, which take every method under
+    their prefix. Routes with different methods never shadow each other.
+
+    ## Why is this bad?
+    Starlette picks the first route whose path pattern matches and whose methods include the
+    request's method. Path parameters are validated only after that choice, so a type
+    annotation does not help: with `@app.get("/books/{book_id}")` registered before
+    `@app.get("/books/featured")`, `GET /books/featured` runs the first handler (or answers
+    422 when `book_id: int`), and the second handler is dead code that tests written against
+    it directly will not notice.
+
+    ## Example
+    ```python
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/books/{book_id}")
+    async def read_book(book_id: str):
+        return {"book_id": book_id}
+
+
+    @app.get("/books/featured")
+    async def read_featured_books():
+        return ["Dune"]
+    ```
+
+    Use instead:
+    ```python
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/books/featured")
+    async def read_featured_books():
+        return ["Dune"]
+
+
+    @app.get("/books/{book_id}")
+    async def read_book(book_id: str):
+        return {"book_id": book_id}
+    ```
+
+    ## References
+    - [FastAPI: Path Parameters, order matters](https://fastapi.tiangolo.com/tutorial/path-params/#order-matters)
+    - [FastAPI: Bigger Applications, include an APIRouter](https://fastapi.tiangolo.com/tutorial/bigger-applications/#include-an-apirouter-in-another)
+    - [Starlette: Routing, route priority](https://www.starlette.io/routing/#route-priority)
+    - [Starlette: Routing, path parameters and convertors](https://www.starlette.io/routing/#path-parameters)
+    """
+
+    code = "FPI400"
+    name = "shadowed-route"
+    message = "Route can never run: an earlier route matches every request for it"
+
+    def visit_module_end(self) -> None:
+        # A route may appear more than once (a router included twice, or in two apps): it
+        # can never run only if it is shadowed wherever it appears.
+        verdicts: dict[int, list[tuple[_Entry, _Shadowing | None]]] = {}
+        for root in self.model.root_routers():
+            entries = _entries(flatten(root))
+            for index, entry in enumerate(entries):
+                if entry.resolved.route is None:  # built-in routes and mounts are not reported
+                    continue
+                verdict = _shadowing(entries[:index], entry)
+                verdicts.setdefault(id(entry.resolved.route), []).append((entry, verdict))
+        for occurrences in verdicts.values():
+            if all(verdict is not None for _, verdict in occurrences):
+                entry, verdict = occurrences[0]
+                self.report(entry.resolved.node, _message(entry, verdict))
+
+
+def _entries(resolved_routes) -> list[_Entry]:
+    entries = []
+    for resolved in resolved_routes:
+        if resolved.mount is not None:
+            pattern, keys = paths.compile_mount(resolved.path), None
+        else:
+            pattern = paths.compile_path(resolved.path)
+            if resolved.kind == "websocket":
+                keys = frozenset({_WEBSOCKET})
+            else:
+                keys = frozenset(("http", method) for method in resolved.methods)
+            if not keys:  # methods we could not read
+                continue
+        if pattern is not None:
+            entries.append(_Entry(resolved, pattern, keys))
+    return entries
+
+
+def _shadowing(earlier: list[_Entry], later: _Entry) -> _Shadowing | None:
+    """The first earlier route or mount that matches every path of `later` for one of its
+    methods; failing that, several earlier routes that do so together."""
+    for candidate in earlier:
+        keys = candidate.shared(later)
+        if keys and paths.covers(candidate.pattern, later.pattern).included:
+            return _Shadowing([candidate], keys)
+    assert later.keys is not None
+    for key in sorted(later.keys):
+        group = [candidate for candidate in earlier if key in candidate.shared(later)]
+        if len(group) > 1 and paths.covers([c.pattern for c in group], later.pattern).included:
+            return _Shadowing(_necessary(group, later), frozenset({key}))
+    return None
+
+
+def _necessary(group: list[_Entry], later: _Entry) -> list[_Entry]:
+    """Drop the routes the union does not need, to name only the ones that matter."""
+    kept = list(group)
+    for entry in group:
+        rest = [e for e in kept if e is not entry]
+        if rest and paths.covers([e.pattern for e in rest], later.pattern).included:
+            kept = rest
+    return kept
+
+
+def _describe(entry: _Entry) -> str:
+    resolved = entry.resolved
+    if resolved.builtin is not None:
+        return f"FastAPI's built-in `{resolved.label}`"
+    return f"{resolved.label if resolved.mount else '`' + resolved.label + '`'} (line {entry.line})"
+
+
+def _message(entry: _Entry, verdict: _Shadowing) -> str:
+    assert entry.keys is not None
+    partly = verdict.keys != entry.keys
+    methods = ",".join(sorted(method for kind, method in verdict.keys if kind == "http"))
+    head = f"Route `{entry.resolved.label}` can never run" + (f" for {methods}" if partly else "")
+    request = f"{methods} request" if partly else "request"
+    if len(verdict.earlier) > 1:
+        names = " and ".join(_describe(e) for e in verdict.earlier)
+        return f"{head}: {names} are registered earlier and together match every {request} for it"
+    (earlier,) = verdict.earlier
+    resolved = earlier.resolved
+    if resolved.builtin is not None:
+        return (
+            f"{head}: FastAPI registers its documentation route `{resolved.label}` before any "
+            f"user route, and it matches every {request} for it (`{resolved.builtin}=None` or "
+            "another URL frees the path)"
+        )
+    if resolved.mount is not None:
+        return (
+            f"{head}: {_describe(earlier)} is registered earlier and takes every request "
+            f"under `{resolved.path}/`, whatever the method"
+        )
+    return f"{head}: {_describe(earlier)} is registered earlier and matches every {request} for it"

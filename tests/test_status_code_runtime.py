@@ -1,0 +1,191 @@
+"""FPI300's claims, checked against a real FastAPI app (FACTS.md, "Status codes").
+
+One source is both linted and run: the test asserts which routes the rule reports, then
+sends requests through `TestClient` and reads the OpenAPI document, so the rule's message
+("answers 200", "add status_code=201") and its silences are what a client really sees.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fastapi_lint.checker import check_source
+from fastapi_lint.settings import Settings
+
+APP_SOURCE = '''
+from http import HTTPStatus
+
+from fastapi import FastAPI, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+app = FastAPI()
+
+
+class Item(BaseModel):
+    name: str
+
+
+@app.post("/items/")
+def create_item(item: Item):
+    return item
+
+
+@app.post("/orders/", status_code=status.HTTP_201_CREATED)
+def create_order(item: Item):
+    return item
+
+
+@app.post("/receipts/", status_code=HTTPStatus.CREATED)
+def create_receipt(item: Item):
+    return item
+
+
+@app.post("/notes/")
+def create_note(item: Item):
+    return JSONResponse({"name": item.name}, status_code=201)
+
+
+def created(body: dict) -> JSONResponse:
+    return JSONResponse(body, status_code=status.HTTP_201_CREATED)
+
+
+@app.post("/comments/")
+def create_comment(item: Item):
+    return created({"name": item.name})
+
+
+@app.post("/projects/")
+def create_project(item: Item, response: Response):
+    response.status_code = 201
+    return item
+
+
+@app.post("/documents/")
+def create_document(item: Item):
+    return JSONResponse({"name": item.name})
+
+
+@app.post("/drafts/", status_code=201)
+def create_draft(item: Item):
+    return JSONResponse({"name": item.name})
+
+
+@app.post("/token")
+def create_access_token(item: Item):
+    return {"access_token": item.name, "token_type": "bearer"}
+'''
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    namespace: dict = {}
+    exec(compile(APP_SOURCE, "status_app.py", "exec"), namespace)
+    return TestClient(namespace["app"])
+
+
+@pytest.fixture(scope="module")
+def openapi(client: TestClient) -> dict:
+    return client.get("/openapi.json").json()
+
+
+def reported_handlers(source: str, settings: Settings | None = None) -> set[str]:
+    result = check_source(source, "status_app.py", settings or Settings(select=["FPI300"]))
+    assert result.error is None
+    return {d.message.split("`")[1] for d in result.diagnostics}
+
+
+def documented_codes(openapi: dict, path: str) -> set[str]:
+    return set(openapi["paths"][path]["post"]["responses"]) - {"422"}
+
+
+def test_the_rule_reports_exactly_the_routes_that_answer_200() -> None:
+    assert reported_handlers(APP_SOURCE) == {"create_item", "create_document"}
+
+
+def test_a_reported_route_answers_200_and_documents_200(client: TestClient, openapi: dict) -> None:
+    response = client.post("/items/", json={"name": "pen"})
+    assert response.status_code == 200
+    assert documented_codes(openapi, "/items/") == {"200"}
+
+
+@pytest.mark.parametrize("path", ["/orders/", "/receipts/"])
+def test_status_code_201_answers_and_documents_201(client: TestClient, openapi: dict, path: str) -> None:
+    assert client.post(path, json={"name": "pen"}).status_code == 201
+    assert documented_codes(openapi, path) == {"201"}
+
+
+@pytest.mark.parametrize("path", ["/notes/", "/comments/"])
+def test_returned_json_response_with_201_answers_201_but_openapi_says_200(
+    client: TestClient, openapi: dict, path: str
+) -> None:
+    response = client.post(path, json={"name": "pen"})
+    assert response.status_code == 201
+    assert response.json() == {"name": "pen"}
+    assert documented_codes(openapi, path) == {"200"}
+
+
+def test_response_status_code_assignment_sends_201_but_openapi_says_200(
+    client: TestClient, openapi: dict
+) -> None:
+    assert client.post("/projects/", json={"name": "pen"}).status_code == 201
+    assert documented_codes(openapi, "/projects/") == {"200"}
+
+
+def test_a_returned_response_ignores_the_decorator_status_code(client: TestClient, openapi: dict) -> None:
+    # Why the message for `create_document` asks for status_code on the JSONResponse:
+    # the decorator's 201 only changes the documentation.
+    assert client.post("/documents/", json={"name": "pen"}).status_code == 200
+    assert client.post("/drafts/", json={"name": "pen"}).status_code == 200
+    assert documented_codes(openapi, "/drafts/") == {"201"}
+
+
+def test_message_for_a_returned_response_names_it() -> None:
+    result = check_source(APP_SOURCE, "status_app.py", Settings(select=["FPI300"]))
+    messages = {d.message.split("`")[1]: d.message for d in result.diagnostics}
+    assert "`JSONResponse`" in messages["create_document"]
+    assert "add `status_code=201`" in messages["create_item"]
+
+
+def test_an_action_route_answers_200_and_is_not_reported(client: TestClient) -> None:
+    assert client.post("/token", json={"name": "pen"}).status_code == 200
+    assert "create_access_token" not in reported_handlers(APP_SOURCE)
+
+
+def test_fixing_the_reported_route_makes_it_answer_201_and_silences_the_rule() -> None:
+    fixed = APP_SOURCE.replace('@app.post("/items/")', '@app.post("/items/", status_code=201)')
+    fixed = fixed.replace(
+        'return JSONResponse({"name": item.name})\n\n\n@app.post("/drafts/"',
+        'return JSONResponse({"name": item.name}, status_code=201)\n\n\n@app.post("/drafts/"',
+    )
+    assert reported_handlers(fixed) == set()
+    namespace: dict = {}
+    exec(compile(fixed, "fixed_app.py", "exec"), namespace)
+    fixed_client = TestClient(namespace["app"])
+    assert fixed_client.post("/items/", json={"name": "pen"}).status_code == 201
+    assert fixed_client.post("/documents/", json={"name": "pen"}).status_code == 201
+
+
+def test_the_diagnostic_starts_at_the_decorators_at_sign() -> None:
+    source = "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\nclass Api:\n    @router.post('/items')\n    def create_item(self):\n        return {}\n"
+    result = check_source(source, "nested.py", Settings(select=["FPI300"]))
+    [diagnostic] = result.diagnostics
+    assert (diagnostic.location.row, diagnostic.location.column) == (7, 5)
+    assert (diagnostic.end_location.row, diagnostic.end_location.column) == (7, 27)
+
+
+def test_action_words_are_configurable() -> None:
+    source = (
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.post('/carts/{cart_id}/checkouts')\ndef create_checkout(cart_id: int):\n    return {}\n"
+    )
+    assert reported_handlers(source) == {"create_checkout"}
+    extended = Settings(
+        select=["FPI300"], rule_options={"post-route-without-201": {"extend-action-words": ["checkout"]}}
+    )
+    assert reported_handlers(source, extended) == set()
+    replaced = Settings(select=["FPI300"], rule_options={"post-route-without-201": {"action-words": ["checkout"]}})
+    assert reported_handlers(source, replaced) == set()
+    token_source = source.replace("checkouts", "token").replace("create_checkout", "create_token")
+    assert reported_handlers(token_source, replaced) == {"create_token"}
