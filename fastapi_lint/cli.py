@@ -18,19 +18,16 @@ import json
 import os
 import sys
 import time
-import traceback
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TextIO
 
 from . import __version__
 from .checker import check_source
 from .config import CliOverrides, ConfigError, SettingsResolver, check_selectors
-from .diagnostics import Diagnostic, Location
+from .diagnostics import Diagnostic
 from .discovery import MissingPathError, find_python_files
 from .output import FORMATS, TEXT_FORMATS, display_path, format_diagnostics, format_statistics, statistics, summary
 from .rules import all_rules, rule_by_code_or_name
-from .source import decode_source
+from .runner import Run, check_files
 
 SUBCOMMANDS = ("check", "rule", "rules")
 
@@ -44,6 +41,13 @@ class UsageError(Exception):
 
 def _codes(value: str) -> list[str]:
     return [code.strip() for code in value.split(",") if code.strip()]
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 def _check_parser() -> argparse.ArgumentParser:
@@ -73,8 +77,12 @@ def _check_parser() -> argparse.ArgumentParser:
     files.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None,
                        help="apply exclusions to paths named on the command line too")
     files.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
+    files.add_argument("--jobs", type=_positive, metavar="N",
+                       help="worker processes (default: one per CPU for large trees, else 1)")
+    files.add_argument("--stdin-filename", metavar="PATH",
+                       help="read the source from stdin; report it (and pick its settings) as PATH")
     files.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
-    config = parser.add_argument_group("configuration")
+    config = parser.add_argument_group("configuration").add_mutually_exclusive_group()
     config.add_argument("--config", metavar="PATH", help="use this configuration file (pyproject.toml or a "
                         "file holding the [tool.fastapi-lint] keys at top level)")
     config.add_argument("--isolated", action="store_true", help="ignore every configuration file")
@@ -112,45 +120,6 @@ def _overrides(args: argparse.Namespace) -> CliOverrides:
 # ---------------------------------------------------------------------- checking
 
 
-@dataclass
-class Run:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    internal_errors: list[str] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)  # for `--output-format full`
-    files: int = 0
-
-
-def _error_diagnostic(path: Path, message: str) -> Diagnostic:
-    start = Location(1, 1)
-    return Diagnostic(None, "", message, str(path), start, start)
-
-
-def check_file(path: Path, resolver: SettingsResolver, run: Run, *, keep_source: bool, verbose: bool) -> None:
-    """Check one file into `run`. Never raises: a crash becomes an internal error."""
-    run.files += 1
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        run.diagnostics.append(_error_diagnostic(path, f"cannot read file: {error.strerror or error}"))
-        return
-    try:
-        result = check_source(data, str(path), resolver.for_path(path))
-    except ConfigError:
-        raise
-    except Exception as error:  # a bug in a rule must not stop the other files
-        detail = f"{type(error).__name__}: {error}"
-        if verbose:
-            detail += "\n" + traceback.format_exc()
-        run.internal_errors.append(f"{display_path(str(path))}: internal error: {detail}")
-        return
-    run.diagnostics.extend(result.diagnostics)
-    if keep_source and result.diagnostics:
-        try:
-            run.sources[str(path)] = decode_source(data)
-        except Exception:  # undecodable: already reported as a diagnostic
-            pass
-
-
 def _write(stream: TextIO, text: str) -> None:
     if text:
         stream.write(text)
@@ -163,6 +132,11 @@ def check_command(argv: list[str]) -> int:
     started = time.perf_counter()
     log = sys.stderr
     resolver = SettingsResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
+    if args.paths == ["-"] or args.stdin_filename:
+        run = _check_stdin(args, resolver)
+        if not args.silent:
+            _report(args, run)
+        return 1 if run.diagnostics and not args.exit_zero else 0
     discovery = find_python_files(args.paths or ["."], resolver.for_path)
     if args.verbose:
         for config in resolver.config_files() or ["none (defaults)"]:
@@ -177,10 +151,12 @@ def check_command(argv: list[str]) -> int:
     if not discovery.files and not (args.quiet or args.silent):
         log.write("warning: No Python files found under the given path(s)\n")
 
-    run = Run()
-    for path in discovery.files:
-        check_file(path, resolver, run, keep_source=args.output_format == "full", verbose=args.verbose)
+    run = check_files(
+        discovery.files, resolver,
+        jobs=args.jobs, keep_source=args.output_format == "full", verbose=args.verbose,
+    )
     run.diagnostics.sort(key=Diagnostic.sort_key)
+    run.internal_errors.sort()
 
     if not args.silent:
         _report(args, run)
@@ -194,6 +170,16 @@ def check_command(argv: list[str]) -> int:
                   "the other files were checked\n")
         return 2
     return 1 if run.diagnostics and not args.exit_zero else 0
+
+
+def _check_stdin(args: argparse.Namespace, resolver: SettingsResolver) -> Run:
+    """`fastapi-lint - [--stdin-filename app/main.py]`, for editors: source on stdin."""
+    if args.paths not in ([], ["-"]):
+        raise UsageError("with --stdin-filename, give no paths (or `-`)")
+    filename = args.stdin_filename or "-"
+    target = filename if args.stdin_filename else "."
+    result = check_source(sys.stdin.buffer.read(), filename, resolver.for_path(target))
+    return Run(diagnostics=result.diagnostics, files=1)
 
 
 def _report(args: argparse.Namespace, run: Run) -> None:
@@ -215,6 +201,19 @@ def _report(args: argparse.Namespace, run: Run) -> None:
 
 def rule_documentation(rule) -> str:
     return f"# {rule.name} ({rule.code})\n\n{inspect.cleandoc(rule.__doc__ or '')}\n"
+
+
+def _json(payload: object) -> str:
+    """JSON for rule metadata; option defaults may be sets or tuples."""
+
+    def fallback(value: object) -> object:
+        if isinstance(value, (set, frozenset)):
+            return sorted(value, key=str)
+        if isinstance(value, tuple):
+            return list(value)
+        return str(value)
+
+    return json.dumps(payload, indent=2, default=fallback) + "\n"
 
 
 def _rule_json(rule) -> dict:
@@ -245,7 +244,7 @@ def rule_command(argv: list[str]) -> int:
         rules = [rule]
     if args.output_format == "json":
         payload = [_rule_json(r) for r in rules] if args.all else _rule_json(rules[0])
-        _write(sys.stdout, json.dumps(payload, indent=2) + "\n")
+        _write(sys.stdout, _json(payload))
     else:
         _write(sys.stdout, "\n".join(rule_documentation(r) for r in rules))
     return 0
@@ -258,7 +257,7 @@ def rules_command(argv: list[str]) -> int:
     rules = all_rules()
     if args.output_format == "json":
         payload = [{k: v for k, v in _rule_json(r).items() if k != "explanation"} for r in rules]
-        _write(sys.stdout, json.dumps(payload, indent=2) + "\n")
+        _write(sys.stdout, _json(payload))
         return 0
     name_width = max((len(rule.name) for rule in rules), default=0)
     lines = []

@@ -16,12 +16,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
-
-import pathspec
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .patterns import absolute
 from .settings import Settings
+
+if TYPE_CHECKING:
+    import pathspec
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -47,6 +48,8 @@ class _IgnoreFile:
 
 
 def _load_ignore_file(path: Path) -> _IgnoreFile | None:
+    import pathspec  # only when there is an ignore file: it costs start-up time
+
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -87,7 +90,11 @@ def _inherited_ignore_files(directory: Path) -> list[_IgnoreFile]:
     for parent in reversed(directory.parents):
         in_git = git_root is not None and (parent == git_root or git_root in parent.parents)
         chain.extend(_ignore_files_in(parent, in_git))
-    return chain
+    # A directory named on the command line is walked even when ignored (as in ruff and
+    # ripgrep, whose matchers test each path, not its parents): an ignore file that
+    # ignores the directory itself must not ignore everything below it.
+    posix = directory.as_posix()
+    return [f for f in chain if not (posix.startswith(f.base + "/") and f.verdict(posix, True))]
 
 
 def _ignored(chain: list[_IgnoreFile], path: str, is_dir: bool) -> bool:

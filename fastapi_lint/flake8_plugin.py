@@ -56,6 +56,7 @@ class FastAPILintPlugin:
             "--fastapi-lint-config",
             default=None,
             parse_from_config=True,
+            normalize_paths=True,  # in setup.cfg/tox.ini/.flake8: relative to that file
             metavar="PATH",
             help="fastapi-lint configuration file (default: the closest pyproject.toml with "
             "a [tool.fastapi-lint] table above each checked file)",

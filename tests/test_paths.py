@@ -168,3 +168,11 @@ def test_literal_characters_inside_convertor_classes():
     assert check("/n/{x:int}", "/n/1")[0]
     assert not check("/n/1", "/n/{x:int}")[0]
     assert check(["/n/1", "/n/{x:int}"], "/n/{y:int}")[0]
+
+
+def test_search_gives_up_instead_of_hanging(monkeypatch):
+    from fastapi_lint.semantic import paths
+
+    monkeypatch.setattr(paths, "MAX_STATES", 5)
+    result = covers(compile_path("/{a}/{b}/{c}"), compile_path("/x/{y}/{z}"))
+    assert result == paths.Inclusion(False, None)

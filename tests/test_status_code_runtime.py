@@ -72,6 +72,13 @@ def create_draft(item: Item):
     return JSONResponse({"name": item.name})
 
 
+@app.post("/accounts/")
+def create_account(item: Item):
+    if item.name == "taken":
+        return JSONResponse({"detail": "taken"}, status_code=status.HTTP_409_CONFLICT)
+    return item
+
+
 @app.post("/token")
 def create_access_token(item: Item):
     return {"access_token": item.name, "token_type": "bearer"}
@@ -81,7 +88,7 @@ def create_access_token(item: Item):
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     namespace: dict = {}
-    exec(compile(APP_SOURCE, "status_app.py", "exec"), namespace)
+    exec(compile(APP_SOURCE, "status_app.py", "exec", dont_inherit=True), namespace)
     return TestClient(namespace["app"])
 
 
@@ -101,7 +108,7 @@ def documented_codes(openapi: dict, path: str) -> set[str]:
 
 
 def test_the_rule_reports_exactly_the_routes_that_answer_200() -> None:
-    assert reported_handlers(APP_SOURCE) == {"create_item", "create_document"}
+    assert reported_handlers(APP_SOURCE) == {"create_item", "create_document", "create_account"}
 
 
 def test_a_reported_route_answers_200_and_documents_200(client: TestClient, openapi: dict) -> None:
@@ -148,6 +155,11 @@ def test_message_for_a_returned_response_names_it() -> None:
     assert "add `status_code=201`" in messages["create_item"]
 
 
+def test_an_error_status_in_one_branch_leaves_success_at_200(client: TestClient) -> None:
+    assert client.post("/accounts/", json={"name": "taken"}).status_code == 409
+    assert client.post("/accounts/", json={"name": "new"}).status_code == 200
+
+
 def test_an_action_route_answers_200_and_is_not_reported(client: TestClient) -> None:
     assert client.post("/token", json={"name": "pen"}).status_code == 200
     assert "create_access_token" not in reported_handlers(APP_SOURCE)
@@ -155,20 +167,26 @@ def test_an_action_route_answers_200_and_is_not_reported(client: TestClient) -> 
 
 def test_fixing_the_reported_route_makes_it_answer_201_and_silences_the_rule() -> None:
     fixed = APP_SOURCE.replace('@app.post("/items/")', '@app.post("/items/", status_code=201)')
+    fixed = fixed.replace('@app.post("/accounts/")', '@app.post("/accounts/", status_code=201)')
     fixed = fixed.replace(
         'return JSONResponse({"name": item.name})\n\n\n@app.post("/drafts/"',
         'return JSONResponse({"name": item.name}, status_code=201)\n\n\n@app.post("/drafts/"',
     )
     assert reported_handlers(fixed) == set()
     namespace: dict = {}
-    exec(compile(fixed, "fixed_app.py", "exec"), namespace)
+    exec(compile(fixed, "fixed_app.py", "exec", dont_inherit=True), namespace)
     fixed_client = TestClient(namespace["app"])
     assert fixed_client.post("/items/", json={"name": "pen"}).status_code == 201
     assert fixed_client.post("/documents/", json={"name": "pen"}).status_code == 201
+    assert fixed_client.post("/accounts/", json={"name": "new"}).status_code == 201
+    assert fixed_client.post("/accounts/", json={"name": "taken"}).status_code == 409
 
 
 def test_the_diagnostic_starts_at_the_decorators_at_sign() -> None:
-    source = "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\nclass Api:\n    @router.post('/items')\n    def create_item(self):\n        return {}\n"
+    source = (
+        "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+        "class Api:\n    @router.post('/items')\n    def create_item(self):\n        return {}\n"
+    )
     result = check_source(source, "nested.py", Settings(select=["FPI300"]))
     [diagnostic] = result.diagnostics
     assert (diagnostic.location.row, diagnostic.location.column) == (7, 5)

@@ -7,6 +7,7 @@ each rule reports the calls classified with its own code.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import Iterable
 
 from ..semantic.blocking import classify_blocking_call
@@ -24,5 +25,17 @@ class BlockingCallRule(Rule):
         if not ctx.on_event_loop or ctx.awaited:
             return
         found = classify_blocking_call(call, ctx, self.model, self.extra_blocking_calls())
-        if found is not None and found.code == self.code:
+        if found is not None and found.code == self.code and not self._chained_on_blocking_call(call, ctx):
             self.report(call, found.message(ctx.function.name))
+
+    def _chained_on_blocking_call(self, call: ast.Call, ctx) -> bool:
+        """`db.execute(q).fetchone()`: one chain, one report, at its first blocking call."""
+        func = call.func
+        while isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            inner = func.value
+            inner_ctx = dataclasses.replace(ctx, target=self.model.resolve(inner.func, ctx.scope), awaited=False)
+            found = classify_blocking_call(inner, inner_ctx, self.model, self.extra_blocking_calls())
+            if found is not None and found.code == self.code:
+                return True
+            func = inner.func
+        return False

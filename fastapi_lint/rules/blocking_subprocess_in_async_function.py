@@ -17,8 +17,11 @@ class BlockingSubprocessInAsyncFunction(BlockingCallRule):
     These calls hold the event loop until the child process exits, so the server answers
     no other request meanwhile. Blocking for 0.5 s (measured with `time.sleep(0.5)`),
     five concurrent requests to an `async def` handler take 2.5 s; as plain `def` (run
-    in FastAPI's threadpool) they take 0.5 s. Starting a process with
-    `subprocess.Popen(...)` without waiting for it is cheap and not reported.
+    in FastAPI's threadpool) they take 0.5 s. `os.popen()` itself returns at once, but
+    reading its output, which is what it is used for, waits for the command.
+
+    Starting a process with `subprocess.Popen(...)` without waiting for it is cheap and
+    not reported.
 
     ## Example
     ```python

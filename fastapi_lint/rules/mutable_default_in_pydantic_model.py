@@ -44,10 +44,11 @@ class MutableDefaultInPydanticModel(Rule):
     `_attributes`, tuples and frozensets are left alone.
 
     ## Why is this bad?
-    On a Pydantic model this is **not** a shared-state bug: Pydantic v2 copies a list,
-    dict or set default for every instance (on `BaseModel`, `BaseSettings` and SQLModel,
-    also for `Field(default=[])`), so appending to one instance's list never changes
-    another's. The rule is about readability and portability:
+    On a Pydantic model this is **not** a shared-state bug: Pydantic copies a list, dict
+    or set default for every instance (on `BaseModel`, `BaseSettings` and SQLModel, also
+    for `Field(default=[])`, in Pydantic 2 as in `pydantic.v1`), so appending to one
+    instance's list never changes another's. The rule is about readability and
+    portability:
 
     - The same line in a stdlib `@dataclass` or a Pydantic dataclass raises `ValueError`
       when the class is created, and in a plain class (a dependency class, a helper) it

@@ -6,6 +6,7 @@ import ast
 import re
 
 from ..semantic import fastapi_model as fm
+from ._status_codes import StatusFinder
 from .base import Option, Rule
 
 CREATION_VERBS = frozenset({"create", "add", "register", "new"})
@@ -26,7 +27,6 @@ _NOT_COLLECTIONS = frozenset(
 _IRREGULAR_PLURALS = frozenset({"people", "children", "indices", "criteria"})
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_RESPONSE_MODULES = ("starlette.responses.", "fastapi.responses.")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -35,31 +35,35 @@ class PostRouteWithout201(Rule):
     Checks for POST routes that look like they create a resource but set no status code,
     so FastAPI answers `200 OK` instead of `201 Created`.
 
-    A route "looks like it creates" when its handler is named `create_*`, `add_*`,
-    `register_*` or `new_*`, or when its full path (router prefixes included, when they
-    are known in the module) ends in a static segment that is a plural noun such as
-    `/items` or `/users/{user_id}/orders/` and the handler name does not say it does
-    something else: its first word is `post`, `save`, `store`, `insert`, `submit`, `make`,
-    `place`, or the collection's name (`post_item`, `items`). A plural noun is a word
-    ending in `s` (not `ss`, `us`, `is` or `ics`, and not `settings`, `preferences`,
-    `status`...) or `people`/`children`/`indices`/`criteria`; for a segment such as
-    `api-keys` the last word counts. A path ending in a parameter (`/items/{item_id}`) is
-    not a collection.
+    A POST route (`@app.post`, `api_route(..., methods=["POST"])`, `add_api_route`)
+    looks like a creation when:
 
-    An *action word* anywhere in the handler name or in the last path segment (`login`,
-    `token`, `search`, `send`, `run`, `upload`... see Options; plurals match too) means
-    the route performs an action, not a creation: `create_access_token` at `/token` and
-    `POST /items/{item_id}/actions/run` are not reported.
+    - its handler is named `create_*`, `add_*`, `register_*` or `new_*`; or
+    - its full path (with the router prefixes and include prefixes this module shows)
+      ends in a static segment that is a plural noun, such as `/items` or
+      `/users/{user_id}/orders/`, and the handler's first word agrees: `post`, `save`,
+      `store`, `insert`, `submit`, `make`, `place`, or the collection's name (`post_item`,
+      `items`); `update_preferences` at `/preferences` is not a creation. A plural noun is
+      a word ending in `s` (not in `ss`, `us`, `is` or `ics`, and not `settings`,
+      `preferences`, `options`, `status`...) or `people`, `children`, `indices`,
+      `criteria`; in a segment such as `api-keys` the last word counts. A path ending in a
+      parameter (`/items/{item_id}`) is not a collection.
 
-    The route is not reported when a status code is set anywhere the rule can see:
+    An *action word* (see Options; plurals match too) among the words of the handler
+    name or of the last path segment overrides both: `create_access_token` at `/token`,
+    `POST /items/{item_id}/actions/run` and `create_upload_files` are not reported.
+
+    The route is not reported when the module shows that it sets a status code:
     `status_code=` in the decorator (any value, any spelling: `201`,
     `status.HTTP_201_CREATED`, `HTTP_201_CREATED`, `HTTPStatus.CREATED`), `**kwargs` in
-    the decorator, `response.status_code = ...` in the handler, a `Response` /
-    `JSONResponse` (or any response class) built with a status code in the handler or in
-    a helper function of the same module whose call the handler returns, or a returned
-    redirect. Webhooks (`app.webhooks.post`, `FastAPI(webhooks=router)`) and routers used
-    only as `callbacks=router.routes` are documentation, not served routes, and are
-    skipped.
+    the decorator, `response.status_code = ...` in the handler, a Starlette/FastAPI
+    response built with a status code (keyword or positional) in the handler or in a
+    same-module helper whose call the handler returns, or a returned redirect. A status
+    code known to be an error (`409`, `status.HTTP_409_CONFLICT`) does not count: set in an
+    error branch, it leaves the success path at 200. Webhooks (`app.webhooks.post`,
+    `FastAPI(webhooks=router)`) and routers used as `callbacks=router.routes` only
+    document an API, they are not served, and are skipped; so are Starlette-style
+    `@app.route(...)` routes, which take no `status_code=` and are not in OpenAPI.
 
     ## Why is this bad?
     `@app.post` answers 200 unless `status_code=` is given. For an endpoint that creates
@@ -147,12 +151,16 @@ class PostRouteWithout201(Rule):
                 continue
             if route.owner.callback_only or not isinstance(route.handler, _FUNCTIONS):
                 continue
+            # Starlette-style `@app.route(...)` routes take no `status_code=` and are not
+            # in OpenAPI: the handler's own Response decides, which is not this rule's case.
+            if not route.own_prefix:
+                continue
             if "status_code" in route.keywords or route.has_star_kwargs:
                 continue
             paths = full_paths.get(id(route)) or self._fallback_paths(route)
             if not self._looks_like_creation(route.handler.name, paths):
                 continue
-            status = _StatusFinder(self.model)
+            status = StatusFinder(self.model)
             if status.sets_status(route.handler):
                 continue
             self._report(route, status.plain_responses)
@@ -191,7 +199,7 @@ class PostRouteWithout201(Rule):
         """The router's own prefix and the route path, when the includes are not visible."""
         if route.path is None:
             return []
-        prefix = route.owner.prefix if getattr(route, "own_prefix", True) else ""
+        prefix = route.owner.prefix
         if prefix is None:  # unknown prefix: only a path that names a segment itself helps
             return [route.path] if route.path.strip("/") else []
         return [prefix + route.path]
@@ -222,76 +230,6 @@ class PostRouteWithout201(Rule):
         line = self.checker.lines.line(decorator.lineno).encode("utf-8")
         at = line.rfind(b"@", 0, decorator.col_offset)
         return at if at >= 0 else decorator.col_offset
-
-
-class _StatusFinder:
-    """Whether a handler sets its status code itself, as far as the module shows."""
-
-    _MAX_HELPER_DEPTH = 3
-
-    def __init__(self, model) -> None:
-        self.model = model
-        # Response classes built without a status code (they answer 200).
-        self.plain_responses: list[str] = []
-
-    def sets_status(self, function: ast.AST, depth: int = 0) -> bool:
-        for node in _own_nodes(function):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(_assigns_status_code(target) for target in targets):
-                    return True
-            elif isinstance(node, ast.Call) and self._is_response_class(node.func):
-                if _passes_status(node):
-                    return True
-                if "Redirect" in _last_name(node.func):  # 307 by default: not a 200 anyway
-                    return True
-                if depth == 0:
-                    self.plain_responses.append(_last_name(node.func))
-            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
-                helper = self._module_function(node.value.func)
-                if helper is not None and helper is not function and depth < self._MAX_HELPER_DEPTH:
-                    if self.sets_status(helper, depth + 1):
-                        return True
-        return False
-
-    def _is_response_class(self, func: ast.expr) -> bool:
-        target = self.model.resolve(func, self.model.module) or ""
-        return target.startswith(_RESPONSE_MODULES) or _last_name(func).endswith("Response")
-
-    def _module_function(self, func: ast.expr) -> ast.AST | None:
-        if isinstance(func, ast.Name):
-            binding = self.model.module.bindings.get(func.id)
-            if binding is not None and binding.kind == "function":
-                return binding.node
-        return None
-
-
-def _own_nodes(function: ast.AST):
-    """The nodes of a function's body, not descending into nested functions or classes."""
-    stack = list(reversed(getattr(function, "body", [])))
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in reversed(list(ast.iter_child_nodes(node))):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
-
-
-def _assigns_status_code(target: ast.expr) -> bool:
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return any(_assigns_status_code(element) for element in target.elts)
-    return isinstance(target, ast.Attribute) and target.attr == "status_code"
-
-
-def _passes_status(call: ast.Call) -> bool:
-    """`status_code=` or a second positional argument (every response class's status_code)."""
-    return len(call.args) >= 2 or any(k.arg in ("status_code", None) for k in call.keywords)
-
-
-def _last_name(expr: ast.expr) -> str:
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return expr.id if isinstance(expr, ast.Name) else ""
 
 
 def _words(text: str) -> list[str]:

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from ..semantic import paths
-from ..semantic.fastapi_model import ResolvedRoute, flatten
+from ..semantic.fastapi_model import RegistrationBranches, ResolvedRoute, flatten, has_custom_matching
 from .base import Rule
 
 # Method keys: ("http", "GET"), ("websocket", ""). A mount takes every one of them.
 _WEBSOCKET = ("websocket", "")
-
-
-@dataclass
-class _Entry:
-    resolved: ResolvedRoute
-    pattern: paths.PathPattern
-    keys: frozenset[tuple[str, str]] | None  # None: a mount, every method of both kinds
-
-    def shared(self, later: _Entry) -> frozenset[tuple[str, str]]:
-        assert later.keys is not None
-        return later.keys if self.keys is None else self.keys & later.keys
-
-    @property
-    def line(self) -> int | None:
-        node = self.resolved.node
-        return node.lineno if node is not None else None
-
-
-@dataclass
-class _Shadowing:
-    earlier: list[_Entry]
-    keys: frozenset[tuple[str, str]]  # the later route's methods it loses
 
 
 class ShadowedRoute(Rule):
@@ -46,15 +25,24 @@ class ShadowedRoute(Rule):
     router's routes (with their prefixes) at the place of the call. Path convertors are taken
     into account (`{book_id:int}` does not match `featured`, `{file:path}` spans segments),
     as are partial segments such as `{name}.json` and mounts, which take every method under
-    their prefix. Routes with different methods never shadow each other.
+    their prefix. Routes with different methods never shadow each other; `@app.get` does not
+    answer HEAD.
+
+    The rule only speaks when it knows: it stays silent about routes whose path, prefix or
+    methods are not constants, routes added from inside a function to an application built
+    elsewhere (their registration time is unknown), routers included from other modules,
+    routes in another branch of the same `if`, and routes built by a custom `route_class`
+    that overrides `matches()`. A router that no application of the module includes is
+    checked on its own.
 
     ## Why is this bad?
     Starlette picks the first route whose path pattern matches and whose methods include the
     request's method. Path parameters are validated only after that choice, so a type
     annotation does not help: with `@app.get("/books/{book_id}")` registered before
     `@app.get("/books/featured")`, `GET /books/featured` runs the first handler (or answers
-    422 when `book_id: int`), and the second handler is dead code that tests written against
-    it directly will not notice.
+    422 when `book_id: int`), and the second handler is dead code. Unit tests that call the
+    handler function directly still pass, and `redirect_slashes` never rescues it: it only
+    applies when no route matched at all.
 
     ## Example
     ```python
@@ -102,20 +90,69 @@ class ShadowedRoute(Rule):
     message = "Route can never run: an earlier route matches every request for it"
 
     def visit_module_end(self) -> None:
-        # A route may appear more than once (a router included twice, or in two apps): it
-        # can never run only if it is shadowed wherever it appears.
-        verdicts: dict[int, list[tuple[_Entry, _Shadowing | None]]] = {}
-        for root in self.model.root_routers():
-            entries = _entries(flatten(root))
-            for index, entry in enumerate(entries):
-                if entry.resolved.route is None:  # built-in routes and mounts are not reported
-                    continue
-                verdict = _shadowing(entries[:index], entry)
-                verdicts.setdefault(id(entry.resolved.route), []).append((entry, verdict))
-        for occurrences in verdicts.values():
-            if all(verdict is not None for _, verdict in occurrences):
-                entry, verdict = occurrences[0]
-                self.report(entry.resolved.node, _message(entry, verdict))
+        for finding in find_shadowed_routes(self.model, self.checker.tree):
+            self.report(finding.route.node, finding.message)
+
+
+@dataclass
+class _Entry:
+    resolved: ResolvedRoute
+    pattern: paths.PathPattern
+    keys: frozenset[tuple[str, str]] | None  # None: a mount, every method of both kinds
+
+    def shared(self, later: _Entry) -> frozenset[tuple[str, str]]:
+        assert later.keys is not None
+        return later.keys if self.keys is None else self.keys & later.keys
+
+    @property
+    def line(self) -> int | None:
+        node = self.resolved.node
+        return node.lineno if node is not None else None
+
+
+@dataclass
+class _Shadowing:
+    earlier: list[_Entry]
+    keys: frozenset[tuple[str, str]]  # the later route's methods it loses
+    example: str  # a path both match: a request that shows it
+
+
+@dataclass
+class ShadowedRouteFinding:
+    """A route that never runs for `methods`: `earlier` answers all of those requests."""
+
+    route: ResolvedRoute
+    earlier: list[ResolvedRoute]
+    methods: frozenset[tuple[str, str]]  # ("http", "GET") or ("websocket", "")
+    example: str
+    message: str
+
+
+def find_shadowed_routes(model, tree: ast.Module) -> list[ShadowedRouteFinding]:
+    """Every shadowed route of the module, once, with the first route(s) shadowing it.
+
+    A route may appear more than once (a router included twice, or in two apps): it can
+    never run only if it is shadowed wherever it appears.
+    """
+    verdicts: dict[int, list[tuple[_Entry, _Shadowing | None]]] = {}
+    branches = RegistrationBranches(tree)
+    for root in model.root_routers():
+        entries = [e for e in _entries(flatten(root)) if not has_custom_matching(model, e.resolved)]
+        for index, entry in enumerate(entries):
+            if entry.resolved.route is None:  # built-in routes and mounts are not reported
+                continue
+            earlier = [e for e in entries[:index] if not branches.exclusive(e.resolved, entry.resolved)]
+            verdict = _shadowing(earlier, entry)
+            verdicts.setdefault(id(entry.resolved.route), []).append((entry, verdict))
+    findings = []
+    for occurrences in verdicts.values():
+        if all(verdict is not None for _, verdict in occurrences):
+            entry, verdict = occurrences[0]
+            findings.append(ShadowedRouteFinding(
+                entry.resolved, [e.resolved for e in verdict.earlier], verdict.keys,
+                verdict.example, _message(entry, verdict),
+            ))
+    return findings
 
 
 def _entries(resolved_routes) -> list[_Entry]:
@@ -141,13 +178,17 @@ def _shadowing(earlier: list[_Entry], later: _Entry) -> _Shadowing | None:
     methods; failing that, several earlier routes that do so together."""
     for candidate in earlier:
         keys = candidate.shared(later)
-        if keys and paths.covers(candidate.pattern, later.pattern).included:
-            return _Shadowing([candidate], keys)
+        if keys:
+            inclusion = paths.covers(candidate.pattern, later.pattern)
+            if inclusion.included:
+                return _Shadowing([candidate], keys, inclusion.path)
     assert later.keys is not None
     for key in sorted(later.keys):
         group = [candidate for candidate in earlier if key in candidate.shared(later)]
-        if len(group) > 1 and paths.covers([c.pattern for c in group], later.pattern).included:
-            return _Shadowing(_necessary(group, later), frozenset({key}))
+        if len(group) > 1:
+            inclusion = paths.covers([c.pattern for c in group], later.pattern)
+            if inclusion.included:
+                return _Shadowing(_necessary(group, later), frozenset({key}), inclusion.path)
     return None
 
 
@@ -173,7 +214,10 @@ def _message(entry: _Entry, verdict: _Shadowing) -> str:
     partly = verdict.keys != entry.keys
     methods = ",".join(sorted(method for kind, method in verdict.keys if kind == "http"))
     head = f"Route `{entry.resolved.label}` can never run" + (f" for {methods}" if partly else "")
-    request = f"{methods} request" if partly else "request"
+    if entry.resolved.kind == "websocket":
+        request = "websocket connection"
+    else:
+        request = f"{methods} request" if partly else "request"
     if len(verdict.earlier) > 1:
         names = " and ".join(_describe(e) for e in verdict.earlier)
         return f"{head}: {names} are registered earlier and together match every {request} for it"
@@ -188,6 +232,9 @@ def _message(entry: _Entry, verdict: _Shadowing) -> str:
     if resolved.mount is not None:
         return (
             f"{head}: {_describe(earlier)} is registered earlier and takes every request "
-            f"under `{resolved.path}/`, whatever the method"
+            f"and websocket connection under `{resolved.path}/`, whatever the method"
         )
-    return f"{head}: {_describe(earlier)} is registered earlier and matches every {request} for it"
+    when = "earlier"
+    if earlier.line is not None and entry.line is not None and earlier.line > entry.line:
+        when = "earlier (a router's routes are registered where it is included)"
+    return f"{head}: {_describe(earlier)} is registered {when} and matches every {request} for it"

@@ -15,6 +15,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterable
 
+from .model import LOCAL_PREFIX
 from .names import canonical
 
 HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT = "FPI100", "FPI101", "FPI102", "FPI103", "FPI104"
@@ -58,6 +59,11 @@ def _words(text: str) -> frozenset[str]:
 
 
 _HTTP_ALT = "use an async client (`httpx.AsyncClient`)"
+_SUBPROCESS_ALT = "use `asyncio.create_subprocess_exec()`"
+_FILE_ALT = "use an async file API (`aiofiles`, `anyio.Path`)"
+_SQLITE_ALT = "use an async driver (`aiosqlite`)"
+_PG_ALT = "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)"
+_MYSQL_ALT = "use an async driver (`aiomysql`, `asyncmy`)"
 _SQLA_ALT = "use `AsyncSession` (`sqlalchemy.ext.asyncio`)"
 _HTTP_VERBS = "get post put patch delete head options request"
 
@@ -70,7 +76,7 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
     "urllib3.request": (HTTP, _HTTP_ALT),
     "time.sleep": (SLEEP, "use `await asyncio.sleep(...)`"),
     **{
-        f"{name}": (SUBPROCESS, "use `asyncio.create_subprocess_exec()`")
+        name: (SUBPROCESS, _SUBPROCESS_ALT)
         for name in (
             "subprocess.run subprocess.call subprocess.check_call subprocess.check_output "
             "subprocess.getoutput subprocess.getstatusoutput os.system os.popen "
@@ -78,20 +84,20 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
         ).split()
     },
     **{
-        name: (FILE_IO, "use an async file API (`aiofiles`, `anyio.Path`)")
+        name: (FILE_IO, _FILE_ALT)
         for name in (
             "builtins.open io.open shutil.copy shutil.copy2 shutil.copyfile shutil.copyfileobj "
             "shutil.copytree shutil.move shutil.rmtree"
         ).split()
     },
-    "sqlite3.connect": (CLIENT, "use an async driver (`aiosqlite`)"),
-    "psycopg2.connect": (CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)"),
-    "psycopg2.extras.execute_values": (CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)"),
-    "psycopg2.extras.execute_batch": (CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)"),
+    "sqlite3.connect": (CLIENT, _SQLITE_ALT),
+    "psycopg2.connect": (CLIENT, _PG_ALT),
+    "psycopg2.extras.execute_values": (CLIENT, _PG_ALT),
+    "psycopg2.extras.execute_batch": (CLIENT, _PG_ALT),
     "psycopg.connect": (CLIENT, "use `await psycopg.AsyncConnection.connect(...)`"),
-    "pymysql.connect": (CLIENT, "use an async driver (`aiomysql`, `asyncmy`)"),
-    "pymysql.Connect": (CLIENT, "use an async driver (`aiomysql`, `asyncmy`)"),
-    "mysql.connector.connect": (CLIENT, "use an async driver (`aiomysql`, `asyncmy`)"),
+    "pymysql.connect": (CLIENT, _MYSQL_ALT),
+    "pymysql.Connect": (CLIENT, _MYSQL_ALT),
+    "mysql.connector.connect": (CLIENT, _MYSQL_ALT),
     # Constructed with a host, these connect at once (see `_connects_now`).
     "smtplib.SMTP": (CLIENT, "use `aiosmtplib`"),
     "smtplib.SMTP_SSL": (CLIENT, "use `aiosmtplib`"),
@@ -141,42 +147,28 @@ _METHODS: dict[str, _Family] = {
         f"http.client.{cls}": _family(HTTP, _HTTP_ALT, cls, "request getresponse connect send endheaders")
         for cls in ("HTTPConnection", "HTTPSConnection")
     },
-    "subprocess.Popen": _family(SUBPROCESS, "use `asyncio.create_subprocess_exec()`", "Popen", "wait communicate"),
-    "pathlib.Path": _family(
-        FILE_IO, "use an async file API (`aiofiles`, `anyio.Path`)", "Path",
-        "read_text read_bytes write_text write_bytes open",
-    ),
+    "subprocess.Popen": _family(SUBPROCESS, _SUBPROCESS_ALT, "Popen", "wait communicate"),
+    "pathlib.Path": _family(FILE_IO, _FILE_ALT, "Path", "read_text read_bytes write_text write_bytes open"),
     "sqlite3.Connection": _family(
-        CLIENT, "use an async driver (`aiosqlite`)", "sqlite3.Connection",
-        "execute executemany executescript commit rollback backup",
+        CLIENT, _SQLITE_ALT, "sqlite3.Connection", "execute executemany executescript commit rollback backup"
     ),
-    "sqlite3.Cursor": _family(CLIENT, "use an async driver (`aiosqlite`)", "sqlite3.Cursor", _SQL_CURSOR),
-    "psycopg2.extensions.connection": _family(
-        CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)", "psycopg2 connection",
-        "commit rollback",
-    ),
+    "sqlite3.Cursor": _family(CLIENT, _SQLITE_ALT, "sqlite3.Cursor", _SQL_CURSOR),
+    "psycopg2.extensions.connection": _family(CLIENT, _PG_ALT, "psycopg2 connection", "commit rollback"),
     "psycopg2.extensions.cursor": _family(
-        CLIENT, "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)", "psycopg2 cursor",
-        _SQL_CURSOR | _words("copy_from copy_to copy_expert"),
+        CLIENT, _PG_ALT, "psycopg2 cursor", _SQL_CURSOR | _words("copy_from copy_to copy_expert")
     ),
     "psycopg.Connection": _family(
         CLIENT, "use `psycopg.AsyncConnection`", "psycopg.Connection", "connect execute commit rollback"
     ),
     "psycopg.Cursor": _family(CLIENT, "use `psycopg.AsyncConnection`", "psycopg.Cursor", _SQL_CURSOR),
     "pymysql.connections.Connection": _family(
-        CLIENT, "use an async driver (`aiomysql`, `asyncmy`)", "pymysql Connection",
-        "connect commit rollback ping select_db query",
+        CLIENT, _MYSQL_ALT, "pymysql Connection", "connect commit rollback ping select_db query"
     ),
-    "pymysql.cursors.Cursor": _family(
-        CLIENT, "use an async driver (`aiomysql`, `asyncmy`)", "pymysql Cursor", _SQL_CURSOR
-    ),
+    "pymysql.cursors.Cursor": _family(CLIENT, _MYSQL_ALT, "pymysql Cursor", _SQL_CURSOR),
     "mysql.connector.MySQLConnection": _family(
-        CLIENT, "use an async driver (`aiomysql`, `asyncmy`)", "MySQLConnection",
-        "connect reconnect commit rollback ping cmd_query",
+        CLIENT, _MYSQL_ALT, "MySQLConnection", "connect reconnect commit rollback ping cmd_query"
     ),
-    "mysql.connector.cursor.MySQLCursor": _family(
-        CLIENT, "use an async driver (`aiomysql`, `asyncmy`)", "MySQLCursor", _SQL_CURSOR
-    ),
+    "mysql.connector.cursor.MySQLCursor": _family(CLIENT, _MYSQL_ALT, "MySQLCursor", _SQL_CURSOR),
     # `Session.add`/`add_all`/`delete`/`expunge`/`expire`/`query` only record or build:
     # the I/O happens at flush, commit or on the query's terminal method.
     "sqlalchemy.orm.Session": _family(CLIENT, _SQLA_ALT, "Session", _SESSION_IO),
@@ -238,16 +230,32 @@ def classify_blocking_call(
             return None
         return BlockingCall(known[0], target.removeprefix("builtins."), known[1])
     owner, _, method = target.rpartition(".")
-    family = _METHODS.get(owner)
+    family = _METHODS.get(owner) or _inherited_family(owner, method, model)
     if family is not None:
         if family.blocks(method):
             return BlockingCall(family.code, f"{family.display}.{method}", family.alternative)
     elif owner == _BOTO3_RESOURCE or owner.startswith(_BOTO3_RESOURCE + "."):
         if method[:1].islower() and method not in _BOTO3_RESOURCE_NO_IO:
-            api = "boto3.resource(...)" + target[len(_BOTO3_RESOURCE) :]
+            api = "boto3.resource(...)" + target[len(_BOTO3_RESOURCE):]
             return BlockingCall(CLIENT, api, "use `aioboto3`")
     if _matches_extra(target, extra_blocking):
         return BlockingCall(CLIENT, target, "")
+    return None
+
+
+def _inherited_family(owner: str, method: str, model, depth: int = 0) -> _Family | None:
+    """`class GitHub(requests.Session)` defined in this module inherits `get` and friends."""
+    if depth > 5 or not owner.startswith(LOCAL_PREFIX + "."):
+        return None
+    for node, scope in model.classes.items():
+        if model.class_qualname(node) != owner:
+            continue
+        if method in scope.bindings:  # overridden here: not the library's method
+            return None
+        for base in scope.base_qualnames:
+            family = _METHODS.get(canonical(base)) or _inherited_family(base, method, model, depth + 1)
+            if family is not None:
+                return family
     return None
 
 

@@ -118,6 +118,8 @@ class ResolvedRoute:
     mount: Mount | None = None
     # For FastAPI's built-in documentation routes: the keyword that sets the URL.
     builtin: str | None = None
+    # The `include_router` calls that brought the route into the application, outermost first.
+    via: tuple[ast.Call, ...] = ()
 
     @property
     def label(self) -> str:
@@ -127,7 +129,9 @@ class ResolvedRoute:
         return f"{methods} {self.path}"
 
 
-def flatten(obj: RouterObject, prefix: str = "", seen: frozenset[int] = frozenset()) -> Iterator[ResolvedRoute]:
+def flatten(
+    obj: RouterObject, prefix: str = "", seen: frozenset[int] = frozenset(), via: tuple[ast.Call, ...] = ()
+) -> Iterator[ResolvedRoute]:
     """The routes of `obj` in the order Starlette tries them, including routers' routes.
 
     This is FastAPI 0.165's order: an included router is one entry of its parent's route
@@ -156,15 +160,97 @@ def flatten(obj: RouterObject, prefix: str = "", seen: frozenset[int] = frozense
             if event.path is None:
                 continue
             own = obj.prefix if event.own_prefix else ""
-            yield ResolvedRoute(event, prefix + own + event.path, event.methods, event.kind, event.node)
+            yield ResolvedRoute(
+                event, prefix + own + event.path, event.methods, event.kind, event.node, via=via
+            )
         elif isinstance(event, Include):
             if event.child is None or event.child.callback_only or event.prefix is None:
                 continue
             # FastAPI: include context prefix = parent router's prefix + include prefix.
-            yield from flatten(event.child, prefix + obj.prefix + event.prefix, seen)
+            yield from flatten(event.child, prefix + obj.prefix + event.prefix, seen, via + (event.node,))
         elif isinstance(event, Mount):
             if event.path is None:
                 continue
             yield ResolvedRoute(
-                None, (prefix + event.path).rstrip("/"), frozenset(), "mount", event.node, mount=event
+                None, (prefix + event.path).rstrip("/"), frozenset(), "mount", event.node, mount=event, via=via
             )
+
+
+class RegistrationBranches:
+    """Which branch of which `if` / `match` statement each registration sits in.
+
+    Registrations in different branches of one statement never both run
+    (`if settings.v2: app.include_router(v2) else: app.include_router(v1)`).
+    """
+
+    def __init__(self, tree: ast.Module) -> None:
+        self._tree = tree
+        self._parents: dict[int, tuple[ast.AST, str]] | None = None
+        self._paths: dict[int, dict[int, object]] = {}
+
+    def _branches_of(self, node: ast.AST) -> dict[int, object]:
+        if self._parents is None:
+            self._parents = {}
+            for parent in ast.walk(self._tree):
+                for name, value in ast.iter_fields(parent):
+                    for child in value if isinstance(value, list) else [value]:
+                        if isinstance(child, ast.AST):
+                            self._parents[id(child)] = (parent, name)
+        key = id(node)
+        if key not in self._paths:
+            branches: dict[int, object] = {}
+            while id(node) in self._parents:
+                parent, name = self._parents[id(node)]
+                if isinstance(parent, ast.If) and name in ("body", "orelse"):
+                    branches[id(parent)] = name
+                elif isinstance(parent, ast.Match) and name == "cases":
+                    branches[id(parent)] = id(node)
+                node = parent
+            self._paths[key] = branches
+        return self._paths[key]
+
+    def _all_branches(self, resolved: ResolvedRoute) -> dict[int, object]:
+        branches: dict[int, object] = {}
+        for node in (*resolved.via, resolved.node):
+            if node is not None:
+                branches.update(self._branches_of(node))
+        return branches
+
+    def conditional(self, resolved: ResolvedRoute) -> bool:
+        """True when the registration sits in a branch of an `if` or `match`."""
+        return bool(self._all_branches(resolved))
+
+    def exclusive(self, first: ResolvedRoute, second: ResolvedRoute) -> bool:
+        if first.node is None or second.node is None:  # built-in routes always exist
+            return False
+        mine, theirs = self._all_branches(first), self._all_branches(second)
+        return any(theirs.get(statement, branch) != branch for statement, branch in mine.items())
+
+
+# Route classes known to match as `APIRoute` does.
+_STANDARD_ROUTE_CLASSES = frozenset({"fastapi.routing.APIRoute", "fastapi.APIRoute"})
+
+
+def has_custom_matching(model, resolved: ResolvedRoute) -> bool:
+    """A route built by a `route_class` that may override `matches()`: its paths are unknown."""
+    route = resolved.route
+    if route is None:
+        return False
+    expr = route.keywords.get("route_class_override") or route.owner.keywords.get("route_class")
+    if expr is None:
+        return False
+    return _may_override_matches(model, model.resolve(expr, model.module), set())
+
+
+def _may_override_matches(model, qualname: str | None, seen: set[str]) -> bool:
+    if qualname in _STANDARD_ROUTE_CLASSES or qualname in seen:
+        return False
+    seen.add(qualname)
+    for node, scope in model.classes.items():
+        if model.class_qualname(node) == qualname:
+            defines = any(
+                isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == "matches"
+                for statement in node.body
+            )
+            return defines or any(_may_override_matches(model, base, seen) for base in scope.base_qualnames)
+    return True  # a class from elsewhere: we cannot tell

@@ -121,6 +121,7 @@ def compile_path(path: str) -> PathPattern | None:
     if path[index:]:
         parts.append(path[index:])
     regex += re.escape(path[index:])
+    # DOTALL: paths with a newline are out of scope (see the module docstring).
     return PathPattern(path, tuple(parts), regex=re.compile(regex, re.DOTALL))
 
 
@@ -261,10 +262,21 @@ def _automaton(patterns: Sequence[PathPattern]) -> _NFA:
 
 def shortest_match(patterns: Sequence[PathPattern]) -> str:
     """The shortest path matched by one of `patterns` (representatives for free chars)."""
-    return _search(patterns, [])[1]
+    return _search(patterns, [], limit=None)[1]
 
 
-def _search(later: Sequence[PathPattern], earlier: Sequence[PathPattern]) -> tuple[str | None, str]:
+# Product states explored before giving up (no verdict). Real route tables stay far below:
+# literal-heavy paths keep the subset construction nearly deterministic.
+MAX_STATES = 50_000
+
+
+class TooComplex(Exception):
+    pass
+
+
+def _search(
+    later: Sequence[PathPattern], earlier: Sequence[PathPattern], limit: int | None
+) -> tuple[str | None, str]:
     """(witness, example): witness is the shortest path `later` matches and no `earlier`
     matches (None when there is none); example is the shortest path `later` matches."""
     classes = alphabet([*later, *earlier])
@@ -295,6 +307,8 @@ def _search(later: Sequence[PathPattern], earlier: Sequence[PathPattern]) -> tup
                 continue
             successor = (next_b, a.move(a_states, char_class) if a_states else frozenset())
             if successor not in parents:
+                if limit is not None and len(parents) >= limit:
+                    raise TooComplex
                 parents[successor] = (node, char_class.representative)
                 queue.append(successor)
     assert example is not None  # every pattern matches at least one path
@@ -306,11 +320,12 @@ class Inclusion:
     """Whether every path `later` matches is matched by `earlier`.
 
     `path` is a witness when not included (matched by `later` only) and an example
-    matched by both when included.
+    matched by both when included; None when the search gave up (`MAX_STATES`), which
+    counts as "not included": the rule then says nothing.
     """
 
     included: bool
-    path: str
+    path: str | None
 
 
 def covers(earlier: PathPattern | Sequence[PathPattern], later: PathPattern) -> Inclusion:
@@ -320,7 +335,10 @@ def covers(earlier: PathPattern | Sequence[PathPattern], later: PathPattern) -> 
     # earlier, and Python's regex engine says so in microseconds.
     if not any(p.matches(later.sample) for p in earlier):
         return Inclusion(False, later.sample)
-    witness, example = _search([later], earlier)
+    try:
+        witness, example = _search([later], earlier, MAX_STATES)
+    except TooComplex:
+        return Inclusion(False, None)
     if witness is not None:
         return Inclusion(False, witness)
     return Inclusion(True, example)

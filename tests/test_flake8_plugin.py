@@ -1,0 +1,161 @@
+"""The flake8 plugin, run through real flake8: same diagnostics as the command, flake8's
+own noqa, options through flake8's option manager, and no libcst."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import SLEEPY, SLEEPY_COL, SLEEPY_ROW, run, write
+from fastapi_lint.rules import all_rules
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FORMAT = "%(path)s|%(row)d|%(col)d|%(code)s|%(text)s"
+
+
+def flake8(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select", "FPI", f"--format={FORMAT}", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def flake8_found(*args: str, cwd: Path) -> set[tuple[str, int, int, str]]:
+    result = flake8(*args, cwd=cwd)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    found = set()
+    for line in result.stdout.splitlines():
+        path, row, col, code, _ = line.split("|", 4)
+        found.add((str((cwd / path).resolve()), int(row), int(col), code))
+    return found
+
+
+def command_found(*args: str, cwd: Path) -> set[tuple[str, int, int, str]]:
+    result = run("--output-format", "json", *args, cwd=cwd)
+    assert result.returncode in (0, 1), result.stderr
+    return {
+        (str(Path(d["filename"]).resolve()), d["location"]["row"], d["location"]["column"], d["code"])
+        for d in json.loads(result.stdout)
+    }
+
+
+def test_the_plugin_is_registered_with_flake8() -> None:
+    result = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True)
+    assert "fastapi-lint: " in result.stdout
+
+
+def test_flake8_reports_what_the_command_reports_on_every_fixture() -> None:
+    root = Path(__file__).parent.parent
+    expected = command_found("--isolated", str(FIXTURES), cwd=root)
+    assert expected, "the fixtures should produce diagnostics"
+    assert flake8_found(str(FIXTURES), cwd=root) == expected
+
+
+def test_flake8_and_the_command_agree_on_columns_in_non_ascii_lines(tmp_path: Path) -> None:
+    source = SLEEPY.replace("    time.sleep(1)", '    note = "naïve → ok"; time.sleep(1)')
+    write(tmp_path, {"a.py": source})
+    found = flake8_found("a.py", cwd=tmp_path)
+    assert found == command_found("--isolated", cwd=tmp_path)
+    line = source.splitlines()[SLEEPY_ROW - 1]
+    assert {(row, col) for _, row, col, _ in found} == {(SLEEPY_ROW, line.index("time.sleep") + 1)}
+
+
+def test_flake8_handles_noqa_itself(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": SLEEPY.replace("time.sleep(1)", "time.sleep(1)  # noqa: FPI101")})
+    assert flake8_found("a.py", cwd=tmp_path) == set()
+    # The plugin does not pre-filter: with flake8's noqa off, the diagnostic is there.
+    assert {(r, c, code) for _, r, c, code in flake8_found("--disable-noqa", "a.py", cwd=tmp_path)} >= {
+        (SLEEPY_ROW, SLEEPY_COL, "FPI101")
+    }
+
+
+def test_under_flake8_noqa_follows_flake8s_rules_not_ruffs(tmp_path: Path) -> None:
+    # flake8 matches noqa codes by prefix; fastapi-lint (like ruff) only exact codes. So
+    # `# noqa: FPI1` silences flake8 but not the command: proof that flake8 does the work.
+    write(tmp_path, {"a.py": SLEEPY.replace("time.sleep(1)", "time.sleep(1)  # noqa: FPI1")})
+    assert flake8_found("a.py", cwd=tmp_path) == set()
+    assert {code for *_, code in command_found("--isolated", cwd=tmp_path)} == {"FPI101"}
+
+
+def test_configuration_in_pyproject_applies_under_flake8(tmp_path: Path) -> None:
+    write(tmp_path, {"project/pyproject.toml": "[tool.fastapi-lint]\nignore = ['FPI101']\n", "project/a.py": SLEEPY})
+    assert flake8_found("project/a.py", cwd=tmp_path) == set()
+    assert command_found("project", cwd=tmp_path) == set()
+
+
+def test_config_option_on_the_command_line_and_in_flake8_config(tmp_path: Path) -> None:
+    write(tmp_path, {"strict.toml": "select = ['FPI101']\n", "quiet.toml": "ignore = ['FPI1']\n", "a.py": SLEEPY})
+    assert {code for *_, code in flake8_found("--fastapi-lint-config", "quiet.toml", "a.py", cwd=tmp_path)} == set()
+    assert {code for *_, code in flake8_found("--fastapi-lint-config", "strict.toml", "a.py", cwd=tmp_path)} == {"FPI101"}
+    # parse_from_config: `fastapi-lint-config` in flake8's own configuration file.
+    write(tmp_path, {"setup.cfg": "[flake8]\nfastapi-lint-config = quiet.toml\n"})
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "FPI", "a.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert (result.returncode, result.stdout) == (0, "")
+    # A relative path in flake8's configuration is relative to that file, not to the cwd
+    # (flake8 normalizes only values that contain a `/`, as for its other path options).
+    write(tmp_path, {"sub/b.py": SLEEPY, "setup.cfg": "[flake8]\nfastapi-lint-config = ./quiet.toml\n"})
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "FPI", "b.py"], cwd=tmp_path / "sub", capture_output=True, text=True
+    )
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr
+
+
+def test_configuration_errors_are_one_line_messages_under_flake8(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool.fastapi-lint]\nselct = []\n", "a.py": SLEEPY})
+    result = flake8("a.py", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "unknown key `selct` (did you mean `select`?)" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_rule_off_by_default_can_be_selected_through_flake8(tmp_path: Path) -> None:
+    rule = next((rule for rule in all_rules() if not rule.default_enabled), None)
+    if rule is None:
+        pytest.skip("every rule is on by default")
+    fixture_files = sorted((FIXTURES / rule.code).glob("*.py"))
+    if not fixture_files:
+        pytest.skip(f"no fixtures for {rule.code} yet")
+    target = str(fixture_files[0])
+    root = Path(__file__).parent.parent
+    by_command = {f for f in command_found("--isolated", "--select", rule.code, target, cwd=root)}
+    assert by_command
+    assert flake8_found("--select", rule.code, target, cwd=root) == by_command
+    assert rule.code not in {code for *_, code in flake8_found(target, cwd=root)}
+
+
+def test_the_plugin_never_imports_libcst(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": SLEEPY})
+    script = (
+        "import sys\n"
+        "from flake8.main.application import Application\n"
+        "app = Application()\n"
+        "app.run(['--jobs=1', '--select', 'FPI', 'a.py'])\n"
+        "print(app.result_count, 'libcst' in sys.modules, 'fastapi_lint.flake8_plugin' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.stdout.splitlines()[-1] == "1 False True", result.stdout + result.stderr
+
+
+def test_the_plugin_reuses_flakes_tree_without_parsing_again(tmp_path: Path) -> None:
+    script = (
+        "import ast\n"
+        "from fastapi_lint.flake8_plugin import FastAPILintPlugin\n"
+        f"source = {SLEEPY!r}\n"
+        "tree = ast.parse(source)\n"
+        "calls = []\n"
+        "real_parse = ast.parse\n"
+        "ast.parse = lambda *a, **k: calls.append(a) or real_parse(*a, **k)\n"
+        "found = list(FastAPILintPlugin(tree, 'a.py', source.splitlines(True)).run())\n"
+        "print(len(calls), [(row, col, text.split()[0]) for row, col, text, _ in found])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == f"0 [({SLEEPY_ROW}, {SLEEPY_COL - 1}, 'FPI101')]", result.stderr
