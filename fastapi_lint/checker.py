@@ -592,6 +592,20 @@ class Checker:
         target = call.args[0] if call.args else next(
             (k.value for k in call.keywords if k.arg == "dependency"), None
         )
+        if target is not None:
+            self._register_dependency_target(target)
+
+    def _register_dependency_target(self, target: ast.expr) -> None:
+        if isinstance(target, ast.IfExp):  # `Depends(a if flag else b)`: both may run
+            self._register_dependency_target(target.body)
+            self._register_dependency_target(target.orelse)
+            return
+        if isinstance(target, ast.Attribute):
+            # `Depends(service.method)` on an instance of a class of this module.
+            method = self._method_of(target)
+            if method is not None:
+                self.model.dependencies.add(method)
+            return
         if not isinstance(target, ast.Name):
             return
         binding = self.scope.lookup(target.id)
@@ -601,11 +615,21 @@ class Checker:
             self.model.dependencies.add(binding.node)
         elif binding.kind == "value" and binding.type:
             # `Depends(checker)` with `checker = Checker(...)`: FastAPI calls its __call__.
-            for node, scope in self.model.classes.items():
-                if self.model.class_qualname(node) == binding.type:
-                    call_method = scope.bindings.get("__call__")
-                    if call_method is not None and call_method.node is not None:
-                        self.model.dependencies.add(call_method.node)
+            method = self._class_method(binding.type, "__call__")
+            if method is not None:
+                self.model.dependencies.add(method)
+
+    def _method_of(self, expr: ast.Attribute) -> ast.AST | None:
+        owner_type = self.model.infer_type(expr.value, self.scope)
+        return self._class_method(owner_type, expr.attr) if owner_type else None
+
+    def _class_method(self, class_qualname: str, name: str) -> ast.AST | None:
+        for node, scope in self.model.classes.items():
+            if self.model.class_qualname(node) == class_qualname:
+                method = scope.bindings.get(name)
+                if method is not None and method.kind == "function":
+                    return method.node
+        return None
 
     def _note_functions_passed(self, call: ast.Call, target: str | None) -> None:
         """Functions passed by reference: the callee may require a coroutine function.
@@ -615,10 +639,20 @@ class Checker:
         """
         if isinstance(call.func, ast.Attribute) and call.func.attr == "add_task":
             return
-        for arg in [*call.args, *(k.value for k in call.keywords)]:
-            definition = self._definition_of(arg)
-            if isinstance(definition, ast.AsyncFunctionDef):
-                self.model.passed_by_reference.add(definition)
+        pending = [*call.args, *(k.value for k in call.keywords)]
+        while pending:
+            arg = pending.pop()
+            # Also inside literal containers: `FastAPI(exception_handlers={500: handler})`.
+            if isinstance(arg, (ast.List, ast.Tuple, ast.Set)):
+                pending.extend(arg.elts)
+            elif isinstance(arg, ast.Dict):
+                pending.extend(v for v in arg.values if v is not None)
+            elif isinstance(arg, ast.Starred):
+                pending.append(arg.value)
+            else:
+                definition = self._definition_of(arg)
+                if isinstance(definition, ast.AsyncFunctionDef):
+                    self.model.passed_by_reference.add(definition)
 
     def _note_dependency_override(self, target: ast.expr, value: ast.expr) -> None:
         """`app.dependency_overrides[dep] = override`: the override is a dependency."""

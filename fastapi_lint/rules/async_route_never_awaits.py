@@ -101,7 +101,7 @@ class AsyncRouteNeverAwaits(Rule):
         self.judge = CallCostJudge(self.model, _extra_blocking_calls(checker))
         # Every function's calls that are not cheap, in order; also sync functions,
         # whose cost a calling route inherits.
-        self.costs: dict[ast.AST, list[CallCost]] = {}
+        self.costs: dict[ast.AST, list[tuple[tuple[int, ...], CallCost]]] = {}
 
     def visit_call(self, call: ast.Call, ctx) -> None:
         function = ctx.function
@@ -109,7 +109,9 @@ class AsyncRouteNeverAwaits(Rule):
             return
         cost = self.judge.judge(call, ctx)
         if cost.kind != "cheap":
-            self.costs.setdefault(function.node, []).append(cost)
+            # In source order, inner calls first: `db.execute(q).fetchone()` names `execute`.
+            position = (call.lineno, call.col_offset, call.end_lineno or 0, call.end_col_offset or 0)
+            self.costs.setdefault(function.node, []).append((position, cost))
 
     def visit_module_end(self) -> None:
         for function in self.model.functions:
@@ -131,7 +133,7 @@ class AsyncRouteNeverAwaits(Rule):
         if node in seen:
             return None
         seen.add(node)
-        for cost in self.costs.get(node, ()):
+        for _, cost in sorted(self.costs.get(node, ()), key=lambda item: item[0]):
             if cost.may_block:
                 return [cost.api]
             if cost.kind == "local" and cost.local is not None:

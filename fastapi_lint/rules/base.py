@@ -94,6 +94,18 @@ class Rule:
         start, end = self.checker.lines.def_header_span(node)
         self.checker.report_span(self, start, end, message)
 
+    def report_route(self, route: Any, message: str) -> None:
+        """Report at a route's registration: from a decorator's `@` (as ruff's decorator
+        ranges start), or at an `add_api_route(...)` call."""
+        node = route.node
+        start, end = self.checker.lines.span(node)
+        handler = getattr(route, "handler", None)
+        if node in getattr(handler, "decorator_list", ()):
+            line = self.checker.lines.line(node.lineno).encode("utf-8")
+            at = line.rfind(b"@", 0, node.col_offset)
+            start = self.checker.lines.location(node.lineno, at if at >= 0 else node.col_offset)
+        self.report_at(start, end, message)
+
     def report_at(self, start: Location, end: Location, message: str) -> None:
         self.checker.report_span(self, start, end, message)
 

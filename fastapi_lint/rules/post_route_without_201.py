@@ -219,17 +219,7 @@ class PostRouteWithout201(Rule):
                 f"POST route `{name}` looks like it creates a resource but answers 200: "
                 "add `status_code=201` (`status.HTTP_201_CREATED`)"
             )
-        node = route.node
-        start, end = self.checker.lines.span(node)
-        if node in route.handler.decorator_list:
-            start = self.checker.lines.location(node.lineno, self._at_sign_column(node))
-        self.report_at(start, end, message)
-
-    def _at_sign_column(self, decorator: ast.expr) -> int:
-        """Byte column of the decorator's `@`: ruff's decorator ranges start there."""
-        line = self.checker.lines.line(decorator.lineno).encode("utf-8")
-        at = line.rfind(b"@", 0, decorator.col_offset)
-        return at if at >= 0 else decorator.col_offset
+        self.report_route(route, message)
 
 
 def _words(text: str) -> list[str]:

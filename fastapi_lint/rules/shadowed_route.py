@@ -91,7 +91,7 @@ class ShadowedRoute(Rule):
 
     def visit_module_end(self) -> None:
         for finding in find_shadowed_routes(self.model, self.checker.tree):
-            self.report(finding.route.node, finding.message)
+            self.report_route(finding.route, finding.message)
 
 
 @dataclass
