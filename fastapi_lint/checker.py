@@ -18,15 +18,13 @@ from typing import Callable, Iterator
 
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
 from .rules import Rule
-from .semantic import fastapi_model as fm
-from .semantic.model import CALLBACK_DECORATOR_NAMES, SemanticModel
+from .semantic.model import SemanticModel
 from .semantic.names import DEPENDS_FUNCTIONS, FASTAPI_APP_CLASSES, FASTAPI_ROUTER_CLASSES, canonical
+from .semantic.registration import FastAPIRegistration
 from .semantic.scopes import Binding, CallRecord, ClassScope, FunctionScope, Scope
 from .settings import Settings
 from .source import SourceDecodeError, decode_source, syntax_error_message
 from . import noqa as noqa_mod
-
-_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 @dataclass
@@ -44,7 +42,7 @@ class CallContext:
         return self.function is not None and self.function.runs_on_event_loop
 
 
-class Checker:
+class Checker(FastAPIRegistration):
     def __init__(
         self,
         tree: ast.Module,
@@ -70,15 +68,17 @@ class Checker:
 
     # ------------------------------------------------------------------ reporting
 
-    def report(self, rule: Rule, node: ast.AST, message: str, *, end_node: ast.AST | None = None) -> None:
+    def report(
+        self, rule: Rule, node: ast.AST, message: str, *, end_node: ast.AST | None = None, fix=None
+    ) -> None:
         start, end = self.lines.span(node)
         if end_node is not None:
             end = self.lines.span(end_node)[1]
-        self.report_span(rule, start, end, message)
+        self.report_span(rule, start, end, message, fix=fix)
 
-    def report_span(self, rule: Rule, start: Location, end: Location, message: str) -> None:
+    def report_span(self, rule: Rule, start: Location, end: Location, message: str, *, fix=None) -> None:
         self.diagnostics.append(
-            Diagnostic(rule.code, rule.name, message, self.filename, start, end, noqa_row=start.row)
+            Diagnostic(rule.code, rule.name, message, self.filename, start, end, fix=fix, noqa_row=start.row)
         )
 
     # ------------------------------------------------------------------ the walk
@@ -224,22 +224,6 @@ class Checker:
         for hook in self._hooks.get("visit_class", ()):
             hook(node, class_scope)
 
-    def _router_class_kind(self, qualname: str | None) -> str | None:
-        """"app" / "router" for FastAPI, APIRouter and subclasses defined in this module."""
-        if qualname is None:
-            return None
-        if qualname in FASTAPI_APP_CLASSES:
-            return "app"
-        if qualname in FASTAPI_ROUTER_CLASSES:
-            return "router"
-        for node, scope in self.model.classes.items():
-            if self.model.class_qualname(node) == qualname:
-                for base in scope.base_qualnames:
-                    kind = self._router_class_kind(base)
-                    if kind:
-                        return kind
-        return None
-
     # Bindings --------------------------------------------------------------
 
     def _value_binding(self, value: ast.expr | None, annotation: ast.expr | None = None) -> Binding:
@@ -378,298 +362,6 @@ class Checker:
         for hook in self._hooks.get("visit_call", ()):
             hook(node, ctx)
         self.generic_visit(node)
-
-    # FastAPI registration ----------------------------------------------------
-
-    def _router_of(self, expr: ast.expr) -> fm.RouterObject | None:
-        """The app or router object `expr` evaluates to, creating it at its construction."""
-        if isinstance(expr, ast.Name):
-            binding = self.scope.lookup(expr.id)
-            return binding.router if binding is not None else None
-        if isinstance(expr, ast.Attribute):
-            if expr.attr == "router":  # `app.router` is the app's own router
-                owner = self._router_of(expr.value)
-                if owner is not None and owner.kind == "app":
-                    return owner
-            if isinstance(expr.value, ast.Name):
-                cls = self.model.self_class(expr.value, self.scope)
-                if cls is not None:
-                    return cls.attribute_routers.get(expr.attr)
-            return None
-        if isinstance(expr, ast.Call):
-            kind = self._router_class_kind(self.model.resolve(expr.func, self.scope))
-            if kind is None:
-                return None
-            keywords = {k.arg: k.value for k in expr.keywords if k.arg}
-            name = ast.unparse(expr.func)
-            # `FastAPI(webhooks=router)`: the router's routes only appear in OpenAPI.
-            webhooks = self._router_of(keywords["webhooks"]) if "webhooks" in keywords else None
-            if webhooks is not None:
-                webhooks.callback_only = True
-            self._mark_callback_routers(keywords.get("callbacks"))
-            obj = self._new_router(kind, name, expr, keywords)
-            if any(k.arg is None for k in expr.keywords):
-                # `FastAPI(**settings)`: documentation URLs and prefix are unknown.
-                obj.builtin_paths = ()
-                if "prefix" not in keywords:
-                    obj.prefix = None
-            return obj
-        return None
-
-    def _new_router(self, kind: str, name: str, node: ast.AST, keywords: dict, opaque: bool = False) -> fm.RouterObject:
-        obj = fm.RouterObject(kind, name, node, keywords, opaque=opaque, scope=self.scope)
-        if kind == "router":
-            obj.prefix = self._prefix_value(keywords.get("prefix"))
-        else:
-            obj.builtin_paths = self._builtin_paths(keywords)
-        self.model.routers.append(obj)
-        return obj
-
-    def _prefix_value(self, expr: ast.expr | None) -> str | None:
-        if expr is None:
-            return ""
-        return self.constant_str(expr)
-
-    def _builtin_paths(self, keywords: dict[str, ast.expr]) -> tuple[tuple[str, str], ...]:
-        """FastAPI.setup(): openapi, then docs (+ oauth2 redirect) and redoc, if enabled.
-
-        Pairs of (the keyword that sets it, path)."""
-        def setting(name: str, default: str) -> str | None | bool:
-            if name not in keywords:
-                return default
-            value = keywords[name]
-            if isinstance(value, ast.Constant) and value.value is None:
-                return None
-            text = self.constant_str(value)
-            return text if text is not None else False  # False: unknown
-
-        openapi = setting("openapi_url", "/openapi.json")
-        if not openapi:
-            return ()
-        paths = [("openapi_url", openapi)]
-        docs = setting("docs_url", "/docs")
-        if docs:
-            paths.append(("docs_url", docs))
-            redirect = setting("swagger_ui_oauth2_redirect_url", "/docs/oauth2-redirect")
-            if redirect:
-                paths.append(("swagger_ui_oauth2_redirect_url", redirect))
-        redoc = setting("redoc_url", "/redoc")
-        if redoc:
-            paths.append(("redoc_url", redoc))
-        return tuple(paths)
-
-    def constant_str(self, expr: ast.expr | None) -> str | None:
-        """A string known statically: a literal, a module constant, or their concatenation."""
-        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-            return expr.value
-        if isinstance(expr, ast.Name):
-            binding = self.scope.lookup(expr.id)
-            if binding is not None and binding.kind == "value" and binding.value is not None:
-                if binding.value is not expr:
-                    return self.constant_str(binding.value)
-            return None
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-            left, right = self.constant_str(expr.left), self.constant_str(expr.right)
-            if left is not None and right is not None:
-                return left + right
-        return None
-
-    def _register_decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        for decorator in node.decorator_list:
-            call = decorator if isinstance(decorator, ast.Call) else None
-            func = call.func if call is not None else decorator
-            if not isinstance(func, ast.Attribute):
-                continue
-            owner = self._router_of(func.value)
-            if owner is None:
-                continue
-            if func.attr in CALLBACK_DECORATOR_NAMES:
-                self.model.callbacks.add(node)
-                continue
-            if call is None:
-                continue
-            route = self._route_from_call(owner, func.attr, call, path_index=0, handler=node, node=decorator)
-            if route is not None:
-                self.model.route_handlers.setdefault(node, []).append(route)
-
-    def _route_from_call(
-        self, owner: fm.RouterObject, attr: str, call: ast.Call, *, path_index: int,
-        handler: ast.AST | None, node: ast.AST,
-    ) -> fm.Route | None:
-        keywords = {k.arg: k.value for k in call.keywords if k.arg}
-        if attr in fm.HTTP_METHOD_DECORATORS or attr in ("api_route", "add_api_route"):
-            kind = "http"
-        elif attr in fm.STARLETTE_ROUTE_METHODS:
-            kind = "http"
-        elif attr in ("websocket", "add_api_websocket_route") or attr in fm.STARLETTE_WEBSOCKET_METHODS:
-            kind = "websocket"
-        else:
-            return None
-        path_expr = call.args[path_index] if len(call.args) > path_index else keywords.get("path")
-        if attr in fm.HTTP_METHOD_DECORATORS:
-            methods = frozenset({fm.HTTP_METHOD_DECORATORS[attr]})
-        elif attr in fm.STARLETTE_ROUTE_METHODS:
-            # Starlette's Route: GET by default, and HEAD whenever GET is accepted.
-            index = fm.STARLETTE_ROUTE_METHODS[attr]
-            methods_expr = call.args[index] if len(call.args) > index else keywords.get("methods")
-            methods = self._methods_value(methods_expr)
-            if "GET" in methods:
-                methods = methods | {"HEAD"}
-        elif kind == "http":
-            methods = self._methods_value(keywords.get("methods"))
-        else:
-            methods = frozenset()
-        self._mark_callback_routers(keywords.get("callbacks"))
-        route = fm.Route(owner, kind, methods, self.constant_str(path_expr), node, handler, keywords)
-        route.has_star_kwargs = any(k.arg is None for k in call.keywords)
-        route.own_prefix = attr not in fm.STARLETTE_ROUTE_METHODS and attr not in fm.STARLETTE_WEBSOCKET_METHODS
-        route.scope = self.scope
-        owner.events.append(route)
-        self.model.routes.append(route)
-        return route
-
-    def _mark_callback_routers(self, expr: ast.expr | None) -> None:
-        """`callbacks=router.routes` (also inside a list or a sum): those routes only document."""
-        if expr is None:
-            return
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Attribute) and node.attr == "routes":
-                callback_router = self._router_of(node.value)
-                if callback_router is not None:
-                    callback_router.callback_only = True
-
-    def _methods_value(self, expr: ast.expr | None) -> frozenset[str]:
-        if expr is None:
-            return frozenset({"GET"})
-        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
-            methods = [self.constant_str(e) for e in expr.elts]
-            if all(m is not None for m in methods):
-                return frozenset(m.upper() for m in methods)
-        return frozenset()  # unknown: matches nothing, so never shadows or is reported
-
-    def _register_router_call(self, call: ast.Call) -> None:
-        func = call.func
-        assert isinstance(func, ast.Attribute)
-        if func.attr not in ("include_router", "mount", "add_api_route", "add_api_websocket_route",
-                             "add_route", "add_websocket_route"):
-            return
-        owner = self._router_of(func.value)
-        if owner is None:
-            return
-        if func.attr == "include_router":
-            child_expr = call.args[0] if call.args else next(
-                (k.value for k in call.keywords if k.arg == "router"), None
-            )
-            child = self._router_of(child_expr) if child_expr is not None else None
-            prefix_expr = next((k.value for k in call.keywords if k.arg == "prefix"), None)
-            self._mark_callback_routers(next((k.value for k in call.keywords if k.arg == "callbacks"), None))
-            prefix = self._prefix_value(prefix_expr)
-            if prefix_expr is None and any(k.arg is None for k in call.keywords):
-                prefix = None  # `**options` may carry a prefix
-            owner.events.append(fm.Include(owner, child, prefix, call, scope=self.scope))
-        elif func.attr == "mount":
-            path_expr = call.args[0] if call.args else next(
-                (k.value for k in call.keywords if k.arg == "path"), None
-            )
-            owner.events.append(fm.Mount(owner, self.constant_str(path_expr), call, scope=self.scope))
-        else:
-            endpoint = call.args[1] if len(call.args) > 1 else next(
-                (k.value for k in call.keywords if k.arg == "endpoint"), None
-            )
-            handler = self._definition_of(endpoint)
-            route = self._route_from_call(owner, func.attr, call, path_index=0, handler=handler, node=call)
-            if route is not None and handler is not None:
-                self.model.route_handlers.setdefault(handler, []).append(route)
-
-    def _definition_of(self, expr: ast.expr | None) -> ast.AST | None:
-        if isinstance(expr, ast.Name):
-            binding = self.scope.lookup(expr.id)
-            if binding is not None and binding.kind in ("function", "class"):
-                return binding.node
-        return None
-
-    def _register_dependency(self, call: ast.Call) -> None:
-        target = call.args[0] if call.args else next(
-            (k.value for k in call.keywords if k.arg == "dependency"), None
-        )
-        if target is not None:
-            self._register_dependency_target(target)
-
-    def _register_dependency_target(self, target: ast.expr) -> None:
-        if isinstance(target, ast.IfExp):  # `Depends(a if flag else b)`: both may run
-            self._register_dependency_target(target.body)
-            self._register_dependency_target(target.orelse)
-            return
-        if isinstance(target, ast.Attribute):
-            # `Depends(service.method)` on an instance of a class of this module.
-            method = self._method_of(target)
-            if method is not None:
-                self.model.dependencies.add(method)
-            return
-        if not isinstance(target, ast.Name):
-            return
-        binding = self.scope.lookup(target.id)
-        if binding is None:
-            self.model.late_dependency_names.add(target.id)
-        elif binding.kind == "function":
-            self.model.dependencies.add(binding.node)
-        elif binding.kind == "value" and binding.type:
-            # `Depends(checker)` with `checker = Checker(...)`: FastAPI calls its __call__.
-            method = self._class_method(binding.type, "__call__")
-            if method is not None:
-                self.model.dependencies.add(method)
-
-    def _method_of(self, expr: ast.Attribute) -> ast.AST | None:
-        owner_type = self.model.infer_type(expr.value, self.scope)
-        return self._class_method(owner_type, expr.attr) if owner_type else None
-
-    def _class_method(self, class_qualname: str, name: str) -> ast.AST | None:
-        for node, scope in self.model.classes.items():
-            if self.model.class_qualname(node) == class_qualname:
-                method = scope.bindings.get(name)
-                if method is not None and method.kind == "function":
-                    return method.node
-        return None
-
-    def _note_functions_passed(self, call: ast.Call, target: str | None) -> None:
-        """Functions passed by reference: the callee may require a coroutine function.
-
-        `BackgroundTasks.add_task` accepts both (it runs a plain `def` in the threadpool),
-        so passing a function there says nothing.
-        """
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "add_task":
-            return
-        pending = [*call.args, *(k.value for k in call.keywords)]
-        while pending:
-            arg = pending.pop()
-            # Also inside literal containers: `FastAPI(exception_handlers={500: handler})`.
-            if isinstance(arg, (ast.List, ast.Tuple, ast.Set)):
-                pending.extend(arg.elts)
-            elif isinstance(arg, ast.Dict):
-                pending.extend(v for v in arg.values if v is not None)
-            elif isinstance(arg, ast.Starred):
-                pending.append(arg.value)
-            else:
-                definition = self._definition_of(arg)
-                if isinstance(definition, ast.AsyncFunctionDef):
-                    self.model.passed_by_reference.add(definition)
-
-    def _note_dependency_override(self, target: ast.expr, value: ast.expr) -> None:
-        """`app.dependency_overrides[dep] = override`: the override is a dependency."""
-        if (
-            isinstance(target, ast.Subscript)
-            and isinstance(target.value, ast.Attribute)
-            and target.value.attr == "dependency_overrides"
-        ):
-            definition = self._definition_of(value)
-            if definition is not None:
-                self.model.dependencies.add(definition)
-
-    def _resolve_late_dependencies(self) -> None:
-        for name in self.model.late_dependency_names:
-            binding = self.model.module.bindings.get(name)
-            if binding is not None and binding.kind == "function":
-                self.model.dependencies.add(binding.node)
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 
 from ..semantic.call_cost import CallCost, CallCostJudge
-from ..semantic.scopes import FunctionScope
 from . import rule_by_code_or_name
 from ._async_functions import never_awaits
 from .base import Rule

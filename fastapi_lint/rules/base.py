@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..diagnostics import Diagnostic, Location
+from ..fixes import Fix
 
 if TYPE_CHECKING:
     from ..checker import Checker
@@ -86,15 +87,17 @@ class Rule:
     def defined_hooks(cls) -> list[str]:
         return [hook for hook in HOOKS if getattr(cls, hook) is not getattr(Rule, hook)]
 
-    def report(self, node: ast.AST, message: str, *, end_node: ast.AST | None = None) -> None:
-        self.checker.report(self, node, message, end_node=end_node)
+    def report(
+        self, node: ast.AST, message: str, *, end_node: ast.AST | None = None, fix: Fix | None = None
+    ) -> None:
+        self.checker.report(self, node, message, end_node=end_node, fix=fix)
 
-    def report_def(self, node: ast.AST, message: str) -> None:
+    def report_def(self, node: ast.AST, message: str, *, fix: Fix | None = None) -> None:
         """Report at a function's `async def name` header (not at its decorators)."""
         start, end = self.checker.lines.def_header_span(node)
-        self.checker.report_span(self, start, end, message)
+        self.checker.report_span(self, start, end, message, fix=fix)
 
-    def report_route(self, route: Any, message: str) -> None:
+    def report_route(self, route: Any, message: str, *, fix: Fix | None = None) -> None:
         """Report at a route's registration: from a decorator's `@` (as ruff's decorator
         ranges start), or at an `add_api_route(...)` call."""
         node = route.node
@@ -104,10 +107,10 @@ class Rule:
             line = self.checker.lines.line(node.lineno).encode("utf-8")
             at = line.rfind(b"@", 0, node.col_offset)
             start = self.checker.lines.location(node.lineno, at if at >= 0 else node.col_offset)
-        self.report_at(start, end, message)
+        self.report_at(start, end, message, fix=fix)
 
-    def report_at(self, start: Location, end: Location, message: str) -> None:
-        self.checker.report_span(self, start, end, message)
+    def report_at(self, start: Location, end: Location, message: str, *, fix: Fix | None = None) -> None:
+        self.checker.report_span(self, start, end, message, fix=fix)
 
     # Hooks: overridden by rules that need them.
     def visit_call(self, call: ast.Call, ctx: Any) -> None:  # pragma: no cover - interface

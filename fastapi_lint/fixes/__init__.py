@@ -1,0 +1,76 @@
+"""Fixes as data: what a rule proposes, described during detection, applied elsewhere.
+
+A `Fix` is a title, an applicability (ruff's: `safe` keeps runtime behaviour, `unsafe` may
+change runtime behaviour, the API contract, the OpenAPI document, or drop comments,
+`display-only` is shown but never applied) and text edits with ruff's positions (1-based
+rows, 1-based character columns). Imports a fix needs are *requested*, never spliced by
+the rule: the engine adds them with LibCST's `AddImportsVisitor`.
+
+Nothing here imports libcst: describing a fix is cheap and detection stays libcst-free.
+The engine (`fastapi_lint.fixes.engine`) imports it only when a fix is applied.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ..diagnostics import Location, SourceLines
+
+
+class Applicability(str, Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between `location` and `end_location` with `content`."""
+
+    content: str
+    location: Location
+    end_location: Location
+
+    def to_json(self) -> dict:
+        return {
+            "content": self.content,
+            "location": {"row": self.location.row, "column": self.location.column},
+            "end_location": {"row": self.end_location.row, "column": self.end_location.column},
+        }
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """`import module` (name None) or `from module import name` (as LibCST's AddImportsVisitor)."""
+
+    module: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    applicability: Applicability
+    edits: tuple[Edit, ...]
+    imports: tuple[ImportRequest, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return {
+            "applicability": self.applicability.value,
+            "edits": [edit.to_json() for edit in self.edits],
+            "message": self.title,
+        }
+
+
+def replace_node(lines: SourceLines, node: ast.AST, content: str) -> Edit:
+    start, end = lines.span(node)
+    return Edit(content, start, end)
+
+
+def insert_at(location: Location, content: str) -> Edit:
+    return Edit(content, location, location)
+
+
+__all__ = ["Applicability", "Edit", "Fix", "ImportRequest", "insert_at", "replace_node"]
