@@ -68,6 +68,8 @@ def render_table(rules: tuple[type[Rule], ...]) -> str:
     lines = ["| Code | Name | What it catches |", "| --- | --- | --- |"]
     for rule in rules:
         summary = rule.summary().replace("|", "\\|")
+        if not rule.default_enabled:
+            summary += " *Not in the default selection: enable it with `extend-select`.*"
         lines.append(f"| {rule.code} | [{rule.name}](docs/rules/{rule.name}.md) | {summary} |")
     return "\n".join(lines)
 

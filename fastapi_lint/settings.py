@@ -32,34 +32,36 @@ DEFAULT_EXCLUDE = (
 
 @dataclass(frozen=True)
 class RuleSelection:
-    """One layer of rule selection (the configuration's, or the command line's)."""
+    """One layer of rule selection (the configuration's, or the command line's).
+
+    As in ruff, a rule that is off by default is only outside the *default* selection:
+    any selector the user writes (`FPI`, `FPI2`, `ALL`, `FPI200`) turns it on.
+    """
 
     select: tuple[str, ...] | None = None
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    # True when `select` is the built-in default, not something the user wrote.
+    default_select: bool = False
 
     def decide(self, rule: type[Rule]) -> bool | None:
         """True/False when this layer says something about `rule`, else None."""
-        selectors = [*(self.select or ()), *self.extend_select]
-        selected = _strength(rule, selectors, exact_only=not rule.default_enabled)
-        ignored = _strength(rule, self.ignore, exact_only=False)
+        written = [*(() if self.default_select else (self.select or ())), *self.extend_select]
+        selected = _strength(rule, written)
+        if self.default_select and rule.default_enabled:
+            selected = max(selected, _strength(rule, self.select or ()))
+        ignored = _strength(rule, self.ignore)
         if not selected and not ignored:
             return None
         return selected > ignored
 
 
-def _strength(rule: type[Rule], entries: tuple[str, ...] | list[str], *, exact_only: bool) -> int:
-    """Length of the most specific entry matching `rule` (0: no match; `ALL` counts 1).
-
-    A rule that is off by default is selected only by its exact code, never by a prefix.
-    """
+def _strength(rule: type[Rule], entries: tuple[str, ...] | list[str]) -> int:
+    """Length of the most specific entry matching `rule` (0: no match; `ALL` counts 1)."""
     best = 0
     for entry in entries:
         entry = entry.strip().upper()
-        if exact_only:
-            if entry == rule.code:
-                best = max(best, len(entry))
-        elif entry == "ALL":
+        if entry == "ALL":
             best = max(best, 1)
         elif rule.code.startswith(entry):
             best = max(best, len(entry))
@@ -94,6 +96,7 @@ class Settings:
             tuple(DEFAULT_SELECT if self.select is None else self.select),
             tuple(self.extend_select),
             tuple(self.ignore),
+            default_select=self.select is None,
         )
         return [base] if self.overrides is None else [base, self.overrides]
 

@@ -73,4 +73,40 @@ def insert_at(location: Location, content: str) -> Edit:
     return Edit(content, location, location)
 
 
-__all__ = ["Applicability", "Edit", "Fix", "ImportRequest", "insert_at", "replace_node"]
+def offset_of(text: str, line_starts: list[int], location: Location) -> int:
+    """The string offset of a 1-based row / 1-based character column."""
+    if location.row - 1 >= len(line_starts):
+        return len(text)
+    return line_starts[location.row - 1] + location.column - 1
+
+
+def line_starts_of(text: str) -> list[int]:
+    starts = [0]
+    for index, char in enumerate(text):
+        if char == "\n":
+            starts.append(index + 1)
+    return starts
+
+
+def apply_edits(text: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
+    """Apply non-overlapping text edits (no imports, no checks: the engine does those)."""
+    starts = line_starts_of(text)
+    spans = sorted(
+        ((offset_of(text, starts, e.location), offset_of(text, starts, e.end_location), e.content) for e in edits),
+        key=lambda span: (span[0], span[1]),
+    )
+    out, cursor = [], 0
+    for begin, end, content in spans:
+        if begin < cursor:
+            raise ValueError("overlapping edits")
+        out.append(text[cursor:begin])
+        out.append(content)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+__all__ = [
+    "Applicability", "Edit", "Fix", "ImportRequest", "apply_edits", "insert_at", "line_starts_of",
+    "offset_of", "replace_node",
+]

@@ -81,7 +81,9 @@ class Rule:
             if line.startswith("##"):
                 break
             text.append(line)
-        return " ".join(text)
+        summary = " ".join(text)
+        # "Checks for ... on the event loop:" introduces a list: end the summary there.
+        return summary[:-1] + "." if summary.endswith(":") else summary
 
     @classmethod
     def defined_hooks(cls) -> list[str]:

@@ -57,8 +57,9 @@ class MutableDefaultInPydanticModel(Rule):
     - `Field(default_factory=list)` says "a new empty list each time" without relying on
       a Pydantic-specific copy.
 
-    Because the code works, the rule is off by default: select `FPI200` (for example
-    `extend-select = ["FPI200"]`) to enforce the style. Note that switching to
+    Because the code works, the rule is not in the default selection: any selector you
+    write that matches it turns it on (`extend-select = ["FPI200"]`, `--select FPI2`, an
+    explicit `select = ["FPI"]`), as for ruff's rules outside its default set. Note that switching to
     `default_factory` removes `"default": []` from the model's JSON schema, and so from
     your OpenAPI document; clients or generated SDKs that read that default will see the
     change.
