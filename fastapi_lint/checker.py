@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
 from .rules import Rule
 from .semantic.model import SemanticModel
-from .semantic.names import DEPENDS_FUNCTIONS, FASTAPI_APP_CLASSES, FASTAPI_ROUTER_CLASSES, canonical
+from .semantic.names import DEPENDS_FUNCTIONS, OFFLOADING_CALLS, FASTAPI_APP_CLASSES, FASTAPI_ROUTER_CLASSES, canonical
 from .semantic.registration import FastAPIRegistration
 from .semantic.scopes import Binding, CallRecord, ClassScope, FunctionScope, Scope
 from .settings import Settings
@@ -50,12 +50,18 @@ class Checker(FastAPIRegistration):
         filename: str,
         rules: list[type[Rule]],
         settings: Settings,
+        project=None,
     ) -> None:
         self.tree = tree
         self.lines = lines
         self.filename = filename
         self.settings = settings
+        # `project`: a `fastapi_lint.project.ProjectContext` (the file's module name and
+        # the whole project's model), or None to check the file on its own.
         self.model = SemanticModel(filename)
+        if project is not None:
+            self.model.module_name, self.model.is_package = project.module.name, project.module.is_package
+            self.model.project = project
         self.diagnostics: list[Diagnostic] = []
         self.rules = [rule(self, settings.options_for(rule)) for rule in rules]
         self._hooks: dict[str, list[Callable]] = {}
@@ -65,6 +71,8 @@ class Checker(FastAPIRegistration):
         self.scope: Scope = self.model.module
         self._deferred: deque[tuple[FunctionScope, ast.AST]] = deque()
         self._awaited: set[int] = set()
+        # Lambdas passed straight to a call that runs them here (not to an offloader).
+        self._inline_lambdas: set[int] = set()
 
     # ------------------------------------------------------------------ reporting
 
@@ -85,6 +93,8 @@ class Checker(FastAPIRegistration):
 
     def run(self) -> list[Diagnostic]:
         self._visit_body(self.tree.body)
+        if self.model.project is not None:  # roles given by other modules, before bodies
+            self.model.project.apply_roles(self.model)
         while self._deferred:
             function, node = self._deferred.popleft()
             self._visit_function_body(function, node)
@@ -119,7 +129,7 @@ class Checker(FastAPIRegistration):
                 self.scope.bind(top, Binding("import", top, node))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        module = "." * (node.level or 0) + (node.module or "")
+        module = self.model.absolute_import(node.level or 0, node.module)
         for alias in node.names:
             if alias.name == "*":
                 continue
@@ -164,7 +174,6 @@ class Checker(FastAPIRegistration):
         self._bind_parameters(function, node.args)
         self._visit_body(node.body)
         self.scope = outer
-        function.role = self.model.role_of(node)
         for hook in self._hooks.get("visit_function", ()):
             hook(function)
 
@@ -193,6 +202,10 @@ class Checker(FastAPIRegistration):
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._visit_arguments(node.args)
         function = FunctionScope("lambda", node, self.scope, is_async=False)
+        enclosing = self.scope.enclosing_function()
+        function.inline_on_loop = (
+            id(node) in self._inline_lambdas and enclosing is not None and enclosing.runs_on_event_loop
+        )
         outer = self.scope
         self.scope = function
         self._bind_parameters(function, node.args)
@@ -214,7 +227,7 @@ class Checker(FastAPIRegistration):
         class_scope = ClassScope("class", node, self.scope)
         class_scope.base_qualnames = [b for b in bases if b]
         class_scope.is_pydantic = any(self.model.is_pydantic_base(b) for b in bases)
-        self.model.classes[node] = class_scope
+        self.model.add_class(node, class_scope)
         outer = self.scope
         self.scope = class_scope
         self._visit_body(node.body)
@@ -275,6 +288,26 @@ class Checker(FastAPIRegistration):
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.visit(node.value)
         self._bind_target(node.target, self._value_binding(node.value))
+
+    def _note_inline_lambdas(self, call: ast.Call, target: str | None) -> None:
+        if target in OFFLOADING_CALLS or target in DEPENDS_FUNCTIONS:
+            return
+        if isinstance(call.func, ast.Attribute) and call.func.attr in ("run_in_executor", "add_task", "run_sync"):
+            return
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(arg, ast.Lambda):
+                self._inline_lambdas.add(id(arg))
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        # `"a" + "b" + ...` nests to the left, thousands deep in generated code: walk
+        # the chain iteratively instead of recursing once per operator.
+        operands = []
+        while isinstance(node, ast.BinOp):
+            operands.append(node.right)
+            node = node.left
+        self.visit(node)
+        for operand in reversed(operands):
+            self.visit(operand)
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Store):
@@ -358,6 +391,7 @@ class Checker(FastAPIRegistration):
             self._note_functions_passed(node, target)
         if isinstance(node.func, ast.Attribute):
             self._register_router_call(node)
+        self._note_inline_lambdas(node, target)
         ctx = CallContext(self.scope, function, target, awaited)
         for hook in self._hooks.get("visit_call", ()):
             hook(node, ctx)
@@ -374,8 +408,12 @@ def _recursion_limit(at_least: int) -> Iterator[None]:
         sys.setrecursionlimit(limit)
 
 
-def check_source(source: str | bytes, filename: str, settings: Settings | None = None) -> FileResult:
-    """Check one file's source. Never raises for bad input: errors become the result's `error`."""
+def check_source(
+    source: str | bytes, filename: str, settings: Settings | None = None, *, project=None
+) -> FileResult:
+    """Check one file's source. Never raises for bad input: errors become the result's `error`.
+
+    `project`: the file's place in a project (`fastapi_lint.project.ProjectContext`)."""
     settings = settings or Settings()
     result = FileResult(filename)
     try:
@@ -409,21 +447,30 @@ def check_source(source: str | bytes, filename: str, settings: Settings | None =
             Diagnostic(None, "", result.error, filename, Location(1, 1), Location(1, 1))
         )
         return result
-    result.diagnostics = check_tree(tree, text, filename, settings, apply_noqa=True)
+    result.diagnostics = check_tree(tree, text, filename, settings, apply_noqa=True, project=project)
     return result
 
 
 def check_tree(
-    tree: ast.Module, source_text: str, filename: str, settings: Settings, apply_noqa: bool = True
+    tree: ast.Module, source_text: str, filename: str, settings: Settings, apply_noqa: bool = True,
+    project=None,
 ) -> list[Diagnostic]:
     """Run the enabled rules on an already parsed module (the flake8 plugin reuses flake8's
     tree, and leaves `# noqa` to flake8 with `apply_noqa=False`)."""
     rules = settings.enabled_rules(filename)
     if not rules:
         return []
-    checker = Checker(tree, SourceLines(source_text), filename, rules, settings)
-    with _recursion_limit(10_000):
-        diagnostics = checker.run()
+    checker = Checker(tree, SourceLines(source_text), filename, rules, settings, project=project)
+    try:
+        with _recursion_limit(10_000):
+            diagnostics = checker.run()
+    except RecursionError:
+        # Nesting deeper than the walk can follow (generated code): say so, like a
+        # file that cannot be parsed, instead of crashing the run.
+        return [
+            Diagnostic(None, "", "cannot analyse: the code is nested too deeply",
+                       filename, Location(1, 1), Location(1, 1))
+        ]
     if apply_noqa:
         diagnostics = noqa_mod.filter_suppressed(diagnostics, source_text)
     return sorted(diagnostics, key=Diagnostic.sort_key)

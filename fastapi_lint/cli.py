@@ -6,8 +6,11 @@
 
 Exit codes, as ruff's: 0 no diagnostics, 1 diagnostics (syntax errors included), 2 a usage
 or configuration error, or an internal error (reported per file after checking the rest).
-Only the standard library, `pathspec` and fastapi-lint itself are imported: no libcst,
-FastAPI or Pydantic, so start-up stays fast.
+With `--fix`: 1 when diagnostics remain; `--fix-only`: 0; `--diff`: 1 when something
+would be fixed; `--exit-non-zero-on-fix`: 1 when something was fixed, too. A fix that
+could not be applied or written (reported per file) also makes it 2.
+Only the standard library, `pathspec` and fastapi-lint itself are imported: no FastAPI or
+Pydantic, and libcst only when a fix needs an import, so start-up stays fast.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from typing import TextIO
 
 from . import __version__
@@ -25,9 +29,13 @@ from .checker import check_source
 from .config import CliOverrides, ConfigError, SettingsResolver, check_selectors
 from .diagnostics import Diagnostic
 from .discovery import MissingPathError, find_python_files
-from .output import FORMATS, TEXT_FORMATS, display_path, format_diagnostics, format_statistics, statistics, summary
+from .fixes import with_settings_applied
+from .output import (
+    FORMATS, TEXT_FORMATS, FixStatus, FixSummary, display_path, fix_summary, format_diagnostics,
+    format_statistics, statistics, summary_text,
+)
 from .rules import all_rules, rule_by_code_or_name
-from .runner import Run, check_files
+from .runner import FixMode, Run, check_files, unified_diff
 
 SUBCOMMANDS = ("check", "rule", "rules")
 
@@ -82,6 +90,29 @@ def _check_parser() -> argparse.ArgumentParser:
     files.add_argument("--stdin-filename", metavar="PATH",
                        help="read the source from stdin; report it (and pick its settings) as PATH")
     files.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
+    fixes = parser.add_argument_group("fixes")
+    fixes.add_argument("--fix", dest="fix", action="store_true", default=None, help="apply fixes (safe ones; "
+                       "with --unsafe-fixes, unsafe ones too) and report what remains")
+    fixes.add_argument("--no-fix", dest="fix", action="store_false")
+    fixes.add_argument("--unsafe-fixes", dest="unsafe_fixes", action="store_true", default=None,
+                       help="also apply (and count as fixable) fixes that may change behaviour")
+    fixes.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
+    fixes.add_argument("--show-fixes", dest="show_fixes", action="store_true", default=None,
+                       help="list the fixes applied, per file")
+    fixes.add_argument("--no-show-fixes", dest="show_fixes", action="store_false")
+    fixes.add_argument("--diff", action="store_true",
+                       help="print the changes --fix would make as a unified diff; write nothing")
+    fixes.add_argument("--fix-only", dest="fix_only", action="store_true", default=None,
+                       help="apply fixes without reporting what remains (exit 0 unless something failed)")
+    fixes.add_argument("--no-fix-only", dest="fix_only", action="store_false")
+    fixes.add_argument("--fixable", action="append", type=_codes, metavar="CODES",
+                       help="only these codes or prefixes may be fixed (replaces the configuration's)")
+    fixes.add_argument("--extend-fixable", action="append", type=_codes, default=[], metavar="CODES",
+                       help="codes or prefixes that may be fixed, in addition")
+    fixes.add_argument("--unfixable", action="append", type=_codes, default=[], metavar="CODES",
+                       help="codes or prefixes never to fix")
+    fixes.add_argument("--exit-non-zero-on-fix", action="store_true",
+                       help="exit 1 when something was fixed, even if nothing remains")
     config = parser.add_argument_group("configuration").add_mutually_exclusive_group()
     config.add_argument("--config", metavar="PATH", help="use this configuration file (pyproject.toml or a "
                         "file holding the [tool.fastapi-lint] keys at top level)")
@@ -112,6 +143,9 @@ def _overrides(args: argparse.Namespace) -> CliOverrides:
             extend_exclude=_flatten(args.extend_exclude) or [],
             respect_gitignore=args.respect_gitignore,
             force_exclude=args.force_exclude,
+            fixable=check_selectors(fixable, "--fixable") if (fixable := _flatten(args.fixable)) is not None else None,
+            extend_fixable=check_selectors(_flatten(args.extend_fixable), "--extend-fixable"),
+            unfixable=check_selectors(_flatten(args.unfixable), "--unfixable"),
         )
     except ConfigError as error:
         raise UsageError(str(error)) from None
@@ -126,17 +160,53 @@ def _write(stream: TextIO, text: str) -> None:
         stream.flush()
 
 
+@dataclass(frozen=True)
+class FixOptions:
+    """What the command line and the configuration say about fixing (ruff's rules: the
+    command line wins; `--diff` shows what `--fix` would do; `--fix-only` implies `--fix`)."""
+
+    mode: FixMode | None  # None: only check
+    diff: bool
+    fix_only: bool
+    show_fixes: bool
+    unsafe: bool | None  # None: neither `--unsafe-fixes` nor `--no-unsafe-fixes` (nor the key)
+    exit_non_zero_on_fix: bool
+
+    @property
+    def show_violations(self) -> bool:
+        return not (self.diff or self.fix_only)
+
+
+def _fix_options(args: argparse.Namespace, resolver: SettingsResolver) -> FixOptions:
+    base = resolver.fixed if resolver.fixed is not None else resolver.default
+
+    def choose(flag: bool | None, configured: bool | None) -> bool | None:
+        return flag if flag is not None else configured
+
+    unsafe = choose(args.unsafe_fixes, base.unsafe_fixes)
+    fix_only = bool(choose(args.fix_only, base.fix_only))
+    fix = bool(choose(args.fix, base.fix)) or fix_only
+    mode = FixMode(write=not args.diff, unsafe=bool(unsafe)) if fix or args.diff else None
+    return FixOptions(
+        mode, args.diff, fix_only and not args.diff, bool(choose(args.show_fixes, base.show_fixes)), unsafe,
+        args.exit_non_zero_on_fix,
+    )
+
+
 def check_command(argv: list[str]) -> int:
     args = _check_parser().parse_args(argv)
     overrides = _overrides(args)
     started = time.perf_counter()
     log = sys.stderr
     resolver = SettingsResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
+    fixes = _fix_options(args, resolver)
     if args.paths == ["-"] or args.stdin_filename:
-        run = _check_stdin(args, resolver)
+        run = _check_stdin(args, resolver, fixes)
+        # With fixes, stdout carries the fixed source (or the diff): the report goes to stderr.
+        report_stream = sys.stderr if fixes.mode is not None else sys.stdout
         if not args.silent:
-            _report(args, run)
-        return 1 if run.diagnostics and not args.exit_zero else 0
+            _report(args, run, fixes, report_stream)
+        return _exit_code(args, run, fixes)
     discovery = find_python_files(args.paths or ["."], resolver.for_path)
     if args.verbose:
         for config in resolver.config_files() or ["none (defaults)"]:
@@ -153,47 +223,124 @@ def check_command(argv: list[str]) -> int:
 
     run = check_files(
         discovery.files, resolver,
-        jobs=args.jobs, keep_source=args.output_format == "full", verbose=args.verbose,
+        jobs=args.jobs, keep_source=args.output_format == "full", verbose=args.verbose, fix_mode=fixes.mode,
     )
     run.diagnostics.sort(key=Diagnostic.sort_key)
     run.internal_errors.sort()
+    run.fix_errors.sort()
+    run.diffs.sort()
 
+    if fixes.diff and not args.silent:
+        _write(sys.stdout, "".join(run.diffs))
     if not args.silent:
-        _report(args, run)
+        _report(args, run, fixes, sys.stdout)
     if args.verbose:
         elapsed = time.perf_counter() - started
         log.write(f"fastapi-lint: checked {run.files} file{'s' if run.files != 1 else ''} in {elapsed:.3f}s\n")
+    return _exit_code(args, run, fixes)
+
+
+def _exit_code(args: argparse.Namespace, run: Run, fixes: FixOptions) -> int:
+    log = sys.stderr
+    if not fixes.show_violations and not args.silent:
+        # `--diff` / `--fix-only` print no diagnostics: still say which files could not be fixed.
+        for d in run.diagnostics:
+            if d.code is None:
+                log.write(f"error: {display_path(d.filename)}: not fixed: {d.message}\n")
+    for message in run.fix_errors:
+        log.write(f"error: {message}\n")
     for message in run.internal_errors:
         log.write(f"error: {message}\n")
     if run.internal_errors:
         log.write("error: fastapi-lint crashed on the files above (a bug: please report it); "
                   "the other files were checked\n")
+    if run.internal_errors or run.fix_errors:
         return 2
-    return 1 if run.diagnostics and not args.exit_zero else 0
+    if args.exit_zero:
+        return 0
+    fixed = any(run.fixed.values())
+    if fixes.diff:
+        return 1 if fixed else 0
+    if fixes.fix_only:
+        return 1 if fixes.exit_non_zero_on_fix and fixed else 0
+    if fixes.exit_non_zero_on_fix and fixed:
+        return 1
+    return 1 if run.diagnostics else 0
 
 
-def _check_stdin(args: argparse.Namespace, resolver: SettingsResolver) -> Run:
-    """`fastapi-lint - [--stdin-filename app/main.py]`, for editors: source on stdin."""
+def _check_stdin(args: argparse.Namespace, resolver: SettingsResolver, fixes: FixOptions) -> Run:
+    """`fastapi-lint - [--stdin-filename app/main.py]`, for editors: source on stdin. With
+    `--fix` the (fixed) source goes to stdout, with `--diff` the diff."""
     if args.paths not in ([], ["-"]):
         raise UsageError("with --stdin-filename, give no paths (or `-`)")
     filename = args.stdin_filename or "-"
     target = filename if args.stdin_filename else "."
-    result = check_source(sys.stdin.buffer.read(), filename, resolver.for_path(target))
-    return Run(diagnostics=result.diagnostics, files=1)
+    settings = resolver.for_path(target)
+    data = sys.stdin.buffer.read()
+    if fixes.mode is None:
+        result = check_source(data, filename, settings)
+        return Run(diagnostics=with_settings_applied(result.diagnostics, settings), files=1)
+    from pathlib import Path
+
+    from .fixes.engine import fix_source
+    from .fixes.writer import SourceFile, WriteError
+    from .source import SourceDecodeError
+
+    run = Run(files=1)
+    try:
+        source = SourceFile.from_bytes(Path(filename), data)
+    except SourceDecodeError:
+        result = check_source(data, filename, settings)  # reports the decoding error
+        run.diagnostics = result.diagnostics
+        if fixes.mode.write:
+            sys.stdout.buffer.write(data)
+        return run
+    outcome = fix_source(source.text, filename, settings, unsafe=fixes.mode.unsafe)
+    text = outcome.text
+    if outcome.error:
+        run.fix_errors.append(f"{display_path(filename)}: {outcome.error}")
+    remaining, fixed = outcome.remaining, outcome.fixed
+    try:
+        fixed_bytes = source.encode(text)
+    except WriteError as error:
+        run.fix_errors.append(f"{display_path(filename)}: not fixed: {error}")
+        text, fixed_bytes, fixed = source.text, data, None
+        remaining = check_source(data, filename, settings).diagnostics
+    if fixed:
+        run.fixed[filename] = fixed
+    run.diagnostics = with_settings_applied(remaining, settings)
+    if fixes.mode.write:
+        sys.stdout.buffer.write(fixed_bytes)
+        sys.stdout.flush()
+    elif fixed:
+        _write(sys.stdout, unified_diff(source.text, text, display_path(filename)))
+    return run
 
 
-def _report(args: argparse.Namespace, run: Run) -> None:
+def _report(args: argparse.Namespace, run: Run, fixes: FixOptions, stream: TextIO) -> None:
     text_format = args.output_format in TEXT_FORMATS
+    fixed = sum(sum(table.values()) for table in run.fixed.values())
+    applying = fixes.mode is None or fixes.mode.write
+    summary = FixSummary(fixed, fixes.unsafe, applying, fixes.show_violations)
     if args.statistics:
-        rows = statistics(run.diagnostics)
+        rows = statistics(run.diagnostics, bool(fixes.unsafe))
         if rows:  # ruff prints nothing at all when there is nothing to count
-            _write(sys.stdout, format_statistics(rows, args.output_format))
+            _write(stream, format_statistics(rows, args.output_format))
             if text_format and not args.quiet:
-                _write(sys.stdout, summary(len(run.diagnostics)))
+                _write(stream, summary_text(len(run.diagnostics), summary, run.diagnostics))
         return
-    _write(sys.stdout, format_diagnostics(args.output_format, run.diagnostics, run.sources))
-    if text_format and not args.quiet:
-        _write(sys.stdout, summary(len(run.diagnostics)))
+    if fixes.show_violations:
+        # After `--fix`, every fix that could be applied was: no `[*]` marks (as ruff).
+        show = fixes.mode is None or not fixes.mode.write
+        status = FixStatus(show=show, unsafe=bool(fixes.unsafe))
+        _write(stream, format_diagnostics(args.output_format, run.diagnostics, run.sources, status))
+    elif not text_format:
+        return
+    if text_format:
+        if fixes.show_fixes:
+            _write(stream, fix_summary(run.fixed))
+        if not args.quiet:
+            _write(stream, summary_text(len(run.diagnostics), summary, run.diagnostics))
 
 
 # ---------------------------------------------------------------------- rule docs

@@ -12,6 +12,10 @@ per-file-ignores = { "tests/**" = ["FPI1"] }
 action-words = ["login", "search"]
 ```
 
+Fixing, as ruff: `fix`, `unsafe-fixes`, `show-fixes`, `fix-only` at top level;
+`fixable`, `extend-fixable`, `unfixable`, `extend-safe-fixes`, `extend-unsafe-fixes` in
+`lint` (or at top level).
+
 Discovery follows ruff: each file uses the closest `pyproject.toml` above it that has a
 `[tool.fastapi-lint]` table (one without the table is skipped); a file with none above it
 uses the configuration found from the current directory, else the defaults. `--config`
@@ -36,12 +40,17 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 from .patterns import absolute
 from .rules import all_rules
-from .settings import RuleSelection, Settings
+from .settings import FixableSelection, RuleSelection, Settings
 
 TABLE = "fastapi-lint"
 SELECTOR = re.compile(r"^(ALL|FPI[0-9]{0,3})$")
-_LINT_KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "extend-per-file-ignores", "exclude")
-_TOP_LEVEL_KEYS = (*_LINT_KEYS, "extend-exclude", "respect-gitignore", "force-exclude", "lint")
+_FIX_LINT_KEYS = ("fixable", "extend-fixable", "unfixable", "extend-safe-fixes", "extend-unsafe-fixes")
+_LINT_KEYS = (
+    "select", "extend-select", "ignore", "per-file-ignores", "extend-per-file-ignores", "exclude", *_FIX_LINT_KEYS,
+)
+# `fix`, `unsafe-fixes`, `show-fixes` and `fix-only` are top-level only, as in ruff.
+_FIX_KEYS = ("fix", "unsafe-fixes", "show-fixes", "fix-only")
+_TOP_LEVEL_KEYS = (*_LINT_KEYS, "extend-exclude", "respect-gitignore", "force-exclude", "lint", *_FIX_KEYS)
 
 
 class ConfigError(Exception):
@@ -59,6 +68,18 @@ class CliOverrides:
     extend_exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool | None = None
     force_exclude: bool | None = None
+    fixable: list[str] | None = None
+    extend_fixable: list[str] = field(default_factory=list)
+    unfixable: list[str] = field(default_factory=list)
+
+    def fixable_selection(self) -> FixableSelection | None:
+        if self.fixable is None and not self.extend_fixable and not self.unfixable:
+            return None
+        return FixableSelection(
+            tuple(self.fixable) if self.fixable is not None else None,
+            tuple(self.extend_fixable),
+            tuple(self.unfixable),
+        )
 
     def selection(self) -> RuleSelection | None:
         if self.select is None and not self.extend_select and not self.ignore:
@@ -156,7 +177,7 @@ def _read_table(config: ProjectConfig, table: dict[str, Any], where: str, allowe
             _rule_table(config, key, value, f"[{key_where}]")
         elif key not in allowed:
             raise _unknown(key, [*allowed, *sorted(rule_names)], f"[{where}]")
-        elif key in ("select", "extend-select", "ignore"):
+        elif key in ("select", "extend-select", "ignore", *_FIX_LINT_KEYS):
             config.values[key] = check_selectors(_string_list(value, key_where), key_where)
         elif key in ("per-file-ignores", "extend-per-file-ignores"):
             merged = config.values.setdefault("per-file-ignores", {})
@@ -165,7 +186,7 @@ def _read_table(config: ProjectConfig, table: dict[str, Any], where: str, allowe
             # `lint.exclude` excludes from linting in addition to the global excludes.
             target = "extend-exclude" if where.endswith(".lint") or key == "extend-exclude" else "exclude"
             config.values.setdefault(target, []).extend(_string_list(value, key_where))
-        elif key in ("respect-gitignore", "force-exclude"):
+        elif key in ("respect-gitignore", "force-exclude", *_FIX_KEYS):
             config.values[key] = _bool(value, key_where)
 
 
@@ -242,6 +263,16 @@ def build_settings(config: ProjectConfig | None, overrides: CliOverrides, root: 
         root=config.path.parent if config is not None else root,
         overrides=overrides.selection(),
         source=config.path if config is not None else None,
+        fix=values.get("fix", False),
+        unsafe_fixes=values.get("unsafe-fixes"),
+        show_fixes=values.get("show-fixes", False),
+        fix_only=values.get("fix-only", False),
+        fixable=values.get("fixable"),
+        extend_fixable=list(values.get("extend-fixable", [])),
+        unfixable=list(values.get("unfixable", [])),
+        extend_safe_fixes=list(values.get("extend-safe-fixes", [])),
+        extend_unsafe_fixes=list(values.get("extend-unsafe-fixes", [])),
+        fix_overrides=overrides.fixable_selection(),
     )
     if overrides.exclude is not None:
         settings.exclude = list(overrides.exclude)

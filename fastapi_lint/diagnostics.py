@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 # The rule docs have no published site yet: `url` stays null in JSON output (ruff's value
@@ -48,7 +49,9 @@ class SourceLines:
     """
 
     def __init__(self, source: str) -> None:
-        self.lines = source.splitlines(keepends=True) or [""]
+        # Rows as Python's tokenizer counts them (`str.splitlines` would also split at
+        # form feeds and `\u2028` inside a line, and every later row would be off).
+        self.lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", source) or [""]
 
     def line(self, row: int) -> str:
         if 1 <= row <= len(self.lines):

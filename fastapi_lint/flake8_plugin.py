@@ -65,9 +65,18 @@ class FastAPILintPlugin:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.config_file = getattr(options, "fastapi_lint_config", None) or None
-        codes = {rule.code for rule in all_rules()}
         named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
-        cls.flake8_selected = tuple(sorted({code for code in named if code in codes}))
+        selectors = [entry.upper() for entry in named if entry.upper().startswith("FPI")]
+        # A rule outside the default selection runs when a flake8 selector names it
+        # (`FPI`, `FPI2`, `FPI200`), as with `fastapi-lint --select`; flake8 filters the
+        # rest itself, and the configuration's `ignore` still applies to every other rule.
+        cls.flake8_selected = tuple(
+            sorted(
+                rule.code
+                for rule in all_rules()
+                if not rule.default_enabled and any(rule.code.startswith(s) for s in selectors)
+            )
+        )
         cls._resolver = None
 
     @classmethod

@@ -10,7 +10,10 @@
 - `github`: GitHub Actions workflow commands (`::error title=...::...`).
 
 The text formats end with ruff's summary (`Found 3 errors.` / `All checks passed!`), on
-stdout like ruff, unless `--quiet`.
+stdout like ruff, unless `--quiet`. When fixes exist, a fixable diagnostic is marked
+` [*]` after its code (only those that the current `--unsafe-fixes` setting would apply,
+and not after `--fix`, when every such fix was applied), and the summary says what
+`--fix` / `--unsafe-fixes` would do, in ruff's words (`printer.rs`).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass
 from typing import Iterable
 
 from .diagnostics import Diagnostic
+from .fixes import Applicability, Fix
 
 FORMATS = ("concise", "full", "grouped", "json", "json-lines", "github")
 TEXT_FORMATS = ("concise", "full", "grouped")
@@ -35,25 +40,52 @@ def display_path(filename: str, cwd: str | None = None) -> str:
     return path[len(prefix):] if path.startswith(prefix) else path
 
 
-def _label(diagnostic: Diagnostic) -> str:
-    """`FPI101 message`, or the bare message for errors that are not rules (SyntaxError: ...)."""
-    return f"{diagnostic.code} {diagnostic.message}" if diagnostic.code else diagnostic.message
+def fix_applies(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    """Whether `--fix` would apply the diagnostic's fix (its applicability already reflects
+    `extend-safe-fixes` / `extend-unsafe-fixes`, and unfixable rules carry no fix)."""
+    fix = diagnostic.fix
+    if not isinstance(fix, Fix):
+        return False
+    return fix.applicability is Applicability.SAFE or (fix.applicability is Applicability.UNSAFE and unsafe)
+
+
+def _label(diagnostic: Diagnostic, mark_fixable: bool = False) -> str:
+    """`FPI101 message` (`FPI101 [*] message` when fixable and marked), or the bare message
+    for errors that are not rules (SyntaxError: ...)."""
+    if not diagnostic.code:
+        return diagnostic.message
+    mark = " [*]" if mark_fixable else ""
+    return f"{diagnostic.code}{mark} {diagnostic.message}"
 
 
 def _position(diagnostic: Diagnostic) -> str:
     return f"{diagnostic.location.row}:{diagnostic.location.column}"
 
 
-def format_concise(diagnostics: Iterable[Diagnostic]) -> str:
+@dataclass(frozen=True)
+class FixStatus:
+    """Whether to mark fixable diagnostics, and with which `--unsafe-fixes` setting."""
+
+    show: bool = False
+    unsafe: bool = False
+
+    def marks(self, diagnostic: Diagnostic) -> bool:
+        return self.show and fix_applies(diagnostic, self.unsafe)
+
+
+NO_FIX_STATUS = FixStatus()
+
+
+def format_concise(diagnostics: Iterable[Diagnostic], status: FixStatus = NO_FIX_STATUS) -> str:
     return "".join(
-        f"{display_path(d.filename)}:{_position(d)}: {_label(d)}\n" for d in diagnostics
+        f"{display_path(d.filename)}:{_position(d)}: {_label(d, status.marks(d))}\n" for d in diagnostics
     )
 
 
-def format_full(diagnostics: Iterable[Diagnostic], sources: dict[str, str]) -> str:
+def format_full(diagnostics: Iterable[Diagnostic], sources: dict[str, str], status: FixStatus = NO_FIX_STATUS) -> str:
     out = []
     for d in diagnostics:
-        out.append(f"{display_path(d.filename)}:{_position(d)}: {_label(d)}\n")
+        out.append(f"{display_path(d.filename)}:{_position(d)}: {_label(d, status.marks(d))}\n")
         lines = sources.get(d.filename, "").splitlines()
         row = d.location.row
         if 1 <= row <= len(lines):
@@ -63,11 +95,13 @@ def format_full(diagnostics: Iterable[Diagnostic], sources: dict[str, str]) -> s
             end = d.end_location.column - 1 if d.end_location.row == row else len(line)
             width = max(1, min(end, len(line)) - start)
             out.append(f"{gutter} |\n{row} | {line}\n{gutter} | {' ' * start}{'^' * width}\n{gutter} |\n")
+            if isinstance(d.fix, Fix):
+                out.append(f"{gutter} = help: {d.fix.title}\n")
         out.append("\n")
     return "".join(out)
 
 
-def format_grouped(diagnostics: list[Diagnostic]) -> str:
+def format_grouped(diagnostics: list[Diagnostic], status: FixStatus = NO_FIX_STATUS) -> str:
     out = []
     current = None
     for d in diagnostics:
@@ -76,7 +110,7 @@ def format_grouped(diagnostics: list[Diagnostic]) -> str:
                 out.append("\n")
             current = d.filename
             out.append(f"{display_path(d.filename)}:\n")
-        out.append(f"  {_position(d)} {_label(d)}\n")
+        out.append(f"  {_position(d)} {_label(d, status.marks(d))}\n")
     if diagnostics:
         out.append("\n")
     return "".join(out)
@@ -92,7 +126,7 @@ def to_json_object(diagnostic: Diagnostic) -> dict:
         "code": diagnostic.code,
         "end_location": _location(diagnostic.end_location),
         "filename": os.path.abspath(diagnostic.filename),
-        "fix": None,  # fixes arrive with the fix engine
+        "fix": diagnostic.fix.to_json() if isinstance(diagnostic.fix, Fix) else None,
         "location": _location(diagnostic.location),
         "message": diagnostic.message,
         "noqa_row": diagnostic.noqa_row if diagnostic.code else None,
@@ -132,13 +166,15 @@ def format_github(diagnostics: Iterable[Diagnostic]) -> str:
     return "".join(out)
 
 
-def format_diagnostics(output_format: str, diagnostics: list[Diagnostic], sources: dict[str, str]) -> str:
+def format_diagnostics(
+    output_format: str, diagnostics: list[Diagnostic], sources: dict[str, str], status: FixStatus = NO_FIX_STATUS
+) -> str:
     if output_format == "concise":
-        return format_concise(diagnostics)
+        return format_concise(diagnostics, status)
     if output_format == "full":
-        return format_full(diagnostics, sources)
+        return format_full(diagnostics, sources, status)
     if output_format == "grouped":
-        return format_grouped(diagnostics)
+        return format_grouped(diagnostics, status)
     if output_format == "json":
         return format_json(diagnostics)
     if output_format == "json-lines":
@@ -149,17 +185,115 @@ def format_diagnostics(output_format: str, diagnostics: list[Diagnostic], source
 
 
 def summary(count: int) -> str:
-    """Ruff's last line for the text formats."""
-    if count == 0:
-        return "All checks passed!\n"
-    return f"Found {count} error{'' if count == 1 else 's'}.\n"
+    """Ruff's last line for the text formats (no fixes involved)."""
+    return summary_text(count, FixSummary())
 
 
-def statistics(diagnostics: list[Diagnostic]) -> list[dict]:
-    """Ruff's `--statistics` rows: count per code, most frequent first."""
+@dataclass(frozen=True)
+class FixSummary:
+    """What the summary needs to know about fixes (ruff's `FixableStatistics` and mode).
+
+    `unsafe` is ruff's `UnsafeFixes`: None when neither `--unsafe-fixes` nor
+    `--no-unsafe-fixes` (nor the config key) was given: then the summary hints at it."""
+
+    fixed: int = 0
+    unsafe: bool | None = None
+    applying: bool = True  # `--fix` (written), not `--diff` ("Would fix")
+    show_violations: bool = True  # False with `--fix-only` and `--diff`
+
+
+def fixable_counts(diagnostics: Iterable[Diagnostic], unsafe: bool | None) -> tuple[int, int]:
+    """(fixes `--fix` would apply, unsafe fixes it would not), as ruff counts them."""
+    applicable = hidden = 0
+    for d in diagnostics:
+        if not isinstance(d.fix, Fix):
+            continue
+        if fix_applies(d, bool(unsafe)):
+            applicable += 1
+        elif d.fix.applicability is Applicability.UNSAFE:
+            hidden += 1
+    return applicable, hidden
+
+
+def _plural(count: int, word: str, suffix: str = "s") -> str:
+    return f"{word}{'' if count == 1 else suffix}"
+
+
+def summary_text(remaining: int, fixes: FixSummary, diagnostics: Iterable[Diagnostic] = ()) -> str:
+    """Ruff's `write_summary_text`, sentence for sentence."""
+    applicable, hidden = fixable_counts(diagnostics, fixes.unsafe)
+    fixed = fixes.fixed
+    lines = []
+    if fixes.show_violations:
+        total = fixed + remaining
+        if fixed > 0:
+            lines.append(f"Found {total} {_plural(total, 'error')} ({fixed} fixed, {remaining} remaining).")
+        elif remaining > 0:
+            lines.append(f"Found {remaining} {_plural(remaining, 'error')}.")
+        else:
+            lines.append("All checks passed!")
+        if applicable or hidden:
+            if fixes.unsafe is None:
+                if applicable and hidden:
+                    lines.append(f"[*] {applicable} fixable with the `--fix` option ({hidden} hidden "
+                                 f"{_plural(hidden, 'fix', 'es')} can be enabled with the `--unsafe-fixes` option).")
+                elif applicable:
+                    lines.append(f"[*] {applicable} fixable with the `--fix` option.")
+                else:
+                    lines.append(f"No fixes available ({hidden} hidden {_plural(hidden, 'fix', 'es')} can be "
+                                 "enabled with the `--unsafe-fixes` option).")
+            elif applicable:
+                lines.append(f"[*] {applicable} fixable with the --fix option.")
+    else:
+        errors = _plural(fixed, "error")
+        if hidden:
+            fixes_word = _plural(hidden, "fix", "es")
+            if fixed and fixes.applying:
+                lines.append(f"Fixed {fixed} {errors} ({hidden} additional {fixes_word} available with `--unsafe-fixes`).")
+            elif fixed:
+                lines.append(f"Would fix {fixed} {errors} ({hidden} additional {fixes_word} available with "
+                             "`--unsafe-fixes`).")
+            elif fixes.applying:
+                lines.append(f"No errors fixed ({hidden} {fixes_word} available with `--unsafe-fixes`).")
+            else:
+                lines.append(f"No errors would be fixed ({hidden} {fixes_word} available with `--unsafe-fixes`).")
+        elif fixed:
+            lines.append(f"Fixed {fixed} {errors}." if fixes.applying else f"Would fix {fixed} {errors}.")
+    return "".join(line + "\n" for line in lines)
+
+
+def fix_summary(fixed: dict[str, Counter]) -> str:
+    """Ruff's `print_fix_summary` (`--show-fixes`): the fixes applied per file, most first,
+    between blank lines."""
+    total = sum(sum(table.values()) for table in fixed.values())
+    if not total:
+        return ""
+    from .rules import rule_by_code_or_name
+
+    width = len(str(max(max(table.values()) for table in fixed.values() if table)))
+    out = ["\n", f"Fixed {total} {_plural(total, 'error')}:\n"]
+    for filename in sorted(fixed, key=display_path):
+        table = fixed[filename]
+        if not table:
+            continue
+        out.append(f"- {display_path(filename)}:\n")
+        for code, count in sorted(table.items(), key=lambda item: (-item[1], item[0])):
+            rule = rule_by_code_or_name(code)
+            out.append(f"    {count:>{width}} × {code} ({rule.name if rule else code})\n")
+    out.append("\n")
+    return "".join(out)
+
+
+def statistics(diagnostics: list[Diagnostic], unsafe: bool = False) -> list[dict]:
+    """Ruff's `--statistics` rows: count per code, most frequent first; `fixable` when every
+    diagnostic of the code has a fix that `--fix` would apply."""
     counts = Counter((d.code, d.name if d.code else SYNTAX_ERROR_NAME) for d in diagnostics)
+    fixable: dict[str | None, bool] = {}
+    for d in diagnostics:
+        applies = fix_applies(d, unsafe)
+        fixable[d.code] = fixable.get(d.code, True) and applies
     rows = [
-        {"code": code, "name": name, "count": count, "fixable": False}
+        {"code": code, "name": name, "count": count, "fixable": fixable.get(code, False)}
         for (code, name), count in sorted(counts.items(), key=lambda item: (item[0][0] or "", item[0][1]))
     ]
     rows.sort(key=lambda row: -row["count"])  # stable: ties stay in code order
@@ -174,6 +308,12 @@ def format_statistics(rows: list[dict], output_format: str) -> str:
         return ""
     count_width = max(len(str(row["count"])) for row in rows)
     code_width = max(len(row["code"] or "") for row in rows)
+    any_fixable = any(row["fixable"] for row in rows)
+
+    def mark(row: dict) -> str:
+        return ("[*] " if row["fixable"] else "[ ] ") if any_fixable else ""
+
     return "".join(
-        f"{row['count']:>{count_width}}\t{row['code'] or '':<{code_width}}\t{row['name']}\n" for row in rows
+        f"{row['count']:>{count_width}}\t{row['code'] or '':<{code_width}}\t{mark(row)}{row['name']}\n"
+        for row in rows
     )

@@ -4,23 +4,39 @@ Every file is checked independently (no state is shared across files), so the wo
 into chunks that forked workers check with the settings resolver they inherit. A crash
 inside a rule is caught per file and reported as an internal error; the other files are
 still checked.
+
+With a `FixMode` each file is fixed instead (`fixes.engine.fix_source`): written back
+(`--fix`) or turned into a unified diff (`--diff`); the diagnostics kept are those of the
+fixed text. A file that does not parse is reported and never written.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import sys
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checker import check_source
 from .config import ConfigError, SettingsResolver
 from .diagnostics import Diagnostic, Location
+from .fixes import with_settings_applied
 from .output import display_path
-from .source import decode_source
+from .source import SourceDecodeError, decode_source
 
 # Below this many files, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 100
+
+
+@dataclass(frozen=True)
+class FixMode:
+    """How to fix: `write` the files back (`--fix`), or not (`--diff`); with unsafe fixes?"""
+
+    write: bool
+    unsafe: bool
 
 
 @dataclass
@@ -29,12 +45,20 @@ class Run:
     internal_errors: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # for `--output-format full`
     files: int = 0
+    # With a FixMode: path -> code -> fixes applied; the diffs (`--diff`); why a file's
+    # fixes were not (all) applied or written.
+    fixed: dict[str, Counter] = field(default_factory=dict)
+    diffs: list[str] = field(default_factory=list)
+    fix_errors: list[str] = field(default_factory=list)
 
     def merge(self, other: Run) -> None:
         self.diagnostics.extend(other.diagnostics)
         self.internal_errors.extend(other.internal_errors)
         self.sources.update(other.sources)
         self.files += other.files
+        self.fixed.update(other.fixed)
+        self.diffs.extend(other.diffs)
+        self.fix_errors.extend(other.fix_errors)
 
 
 def _error_diagnostic(path: Path, message: str) -> Diagnostic:
@@ -42,8 +66,14 @@ def _error_diagnostic(path: Path, message: str) -> Diagnostic:
     return Diagnostic(None, "", message, str(path), start, start)
 
 
-def check_file(path: Path, resolver: SettingsResolver, run: Run, *, keep_source: bool, verbose: bool) -> None:
-    """Check one file into `run`. Never raises, except for a configuration error."""
+def check_file(
+    path: Path, resolver: SettingsResolver, run: Run, *, keep_source: bool, verbose: bool,
+    fix_mode: FixMode | None = None,
+) -> None:
+    """Check (or fix) one file into `run`. Never raises, except for a configuration error."""
+    if fix_mode is not None:
+        fix_file(path, resolver, run, fix_mode, keep_source=keep_source, verbose=verbose)
+        return
     run.files += 1
     try:
         data = path.read_bytes()
@@ -60,7 +90,7 @@ def check_file(path: Path, resolver: SettingsResolver, run: Run, *, keep_source:
             detail += "\n" + traceback.format_exc()
         run.internal_errors.append(f"{display_path(str(path))}: internal error: {detail}")
         return
-    run.diagnostics.extend(result.diagnostics)
+    run.diagnostics.extend(with_settings_applied(result.diagnostics, resolver.for_path(path)))
     if keep_source and result.diagnostics:
         try:
             run.sources[str(path)] = decode_source(data)
@@ -68,15 +98,83 @@ def check_file(path: Path, resolver: SettingsResolver, run: Run, *, keep_source:
             pass
 
 
+def fix_file(
+    path: Path, resolver: SettingsResolver, run: Run, mode: FixMode, *, keep_source: bool, verbose: bool
+) -> None:
+    """Fix one file into `run`: write it back, or record its diff."""
+    from .fixes.engine import fix_source
+    from .fixes.writer import SourceFile, WriteError, write_fixed
+
+    run.files += 1
+    shown = display_path(str(path))
+    try:
+        source = SourceFile.read(path)
+    except OSError as error:
+        run.diagnostics.append(_error_diagnostic(path, f"cannot read file: {error.strerror or error}"))
+        return
+    except SourceDecodeError as error:
+        run.diagnostics.append(_error_diagnostic(path, str(error)))
+        return
+    settings = resolver.for_path(path)
+    try:
+        outcome = fix_source(source.text, str(path), settings, unsafe=mode.unsafe)
+    except ConfigError:
+        raise
+    except Exception as error:  # a bug in a rule or a fix: the file is left as it is
+        detail = f"{type(error).__name__}: {error}"
+        if verbose:
+            detail += "\n" + traceback.format_exc()
+        run.internal_errors.append(f"{shown}: internal error: {detail}")
+        return
+    if outcome.error:
+        run.fix_errors.append(f"{shown}: {outcome.error}")
+    text, remaining, fixed = outcome.text, outcome.remaining, outcome.fixed
+    if fixed and text != source.text:
+        if mode.write:
+            try:
+                write_fixed(source, text)
+            except WriteError as error:
+                run.fix_errors.append(f"{shown}: not fixed: {error}")
+                # The file is as it was: report what it still has.
+                text, fixed = source.text, Counter()
+                remaining = check_source(source.text, str(path), settings).diagnostics
+        else:
+            run.diffs.append(unified_diff(source.text, text, shown))
+    if fixed:
+        run.fixed[str(path)] = fixed
+    run.diagnostics.extend(with_settings_applied(remaining, settings))
+    if keep_source and remaining:
+        run.sources[str(path)] = text
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    """A unified diff as ruff's `--diff` prints it: `--- path` / `+++ path`, then a blank line."""
+    import difflib
+
+    from .fixes import NEWLINE
+
+    out = []
+    for line in difflib.unified_diff(_split_keep(old), _split_keep(new), fromfile=name, tofile=name):
+        if not NEWLINE.search(line[-2:] if line else ""):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out) + "\n"
+
+
+def _split_keep(text: str) -> list[str]:
+    """Lines with their endings, split where Python ends lines."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+
 # The resolver that forked workers inherit from the parent process.
 _worker_resolver: SettingsResolver | None = None
 
 
-def _check_chunk(paths: list[Path], keep_source: bool, verbose: bool) -> Run:
+def _check_chunk(paths: list[Path], keep_source: bool, verbose: bool, fix_mode: FixMode | None) -> Run:
     assert _worker_resolver is not None
     run = Run()
     for path in paths:
-        check_file(path, _worker_resolver, run, keep_source=keep_source, verbose=verbose)
+        check_file(path, _worker_resolver, run, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode)
     return run
 
 
@@ -94,6 +192,7 @@ def check_files(
     jobs: int | None,
     keep_source: bool,
     verbose: bool,
+    fix_mode: FixMode | None = None,
 ) -> Run:
     """Check `paths`; `jobs` None picks serial or parallel by the number of files."""
     if jobs is None:
@@ -104,9 +203,11 @@ def check_files(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # Workers are forked (cheap, nothing is re-imported); where fork does not exist
-        # the check stays serial rather than paying an interpreter start per worker.
-        if "fork" in multiprocessing.get_all_start_methods():
+        # Workers are forked (cheap, nothing is re-imported) on Linux only: macOS offers
+        # fork but Python defaults to spawn there because forking is unsafe with its
+        # system libraries; elsewhere the check stays serial rather than paying an
+        # interpreter start per worker.
+        if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
             global _worker_resolver
             _worker_resolver = resolver
             chunk_count = jobs * 4  # small chunks even out files of very different sizes
@@ -114,12 +215,12 @@ def check_files(
             run = Run()
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-                flags = ([keep_source] * len(chunks), [verbose] * len(chunks))
+                flags = ([keep_source] * len(chunks), [verbose] * len(chunks), [fix_mode] * len(chunks))
                 for partial in pool.map(_check_chunk, chunks, *flags):
                     run.merge(partial)
             return run
     run = Run()
     for path in paths:
-        check_file(path, resolver, run, keep_source=keep_source, verbose=verbose)
+        check_file(path, resolver, run, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode)
     return run
 

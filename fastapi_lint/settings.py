@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .fixes import Applicability
 from .patterns import PatternSet, absolute
 from .rules import Rule, all_rules
 
@@ -68,6 +69,35 @@ def _strength(rule: type[Rule], entries: tuple[str, ...] | list[str]) -> int:
     return best
 
 
+def _code_strength(code: str, entries: tuple[str, ...] | list[str]) -> int:
+    """Length of the most specific selector matching `code` (0: none; `ALL` counts 1)."""
+    best = 0
+    for entry in entries:
+        entry = entry.strip().upper()
+        if entry == "ALL":
+            best = max(best, 1)
+        elif code.startswith(entry):
+            best = max(best, len(entry))
+    return best
+
+
+@dataclass(frozen=True)
+class FixableSelection:
+    """One layer of `fixable` / `extend-fixable` / `unfixable` (ruff resolves them exactly
+    like `select` / `extend-select` / `ignore`, starting from every rule fixable)."""
+
+    fixable: tuple[str, ...] | None = None
+    extend_fixable: tuple[str, ...] = ()
+    unfixable: tuple[str, ...] = ()
+
+    def decide(self, code: str) -> bool | None:
+        fixable = _code_strength(code, [*(self.fixable or ()), *self.extend_fixable])
+        unfixable = _code_strength(code, self.unfixable)
+        if not fixable and not unfixable:
+            return None
+        return fixable > unfixable
+
+
 @dataclass
 class Settings:
     select: list[str] | None = None
@@ -87,6 +117,19 @@ class Settings:
     overrides: RuleSelection | None = None
     # The pyproject.toml these settings came from (for `--verbose` and error messages).
     source: Path | None = None
+    # Fixing (ruff's keys). `fix` / `unsafe_fixes` are what the configuration asks for;
+    # the command line decides in the end (`--fix`, `--unsafe-fixes`).
+    fix: bool = False
+    unsafe_fixes: bool | None = None
+    show_fixes: bool = False
+    fix_only: bool = False
+    fixable: list[str] | None = None  # None: every rule
+    extend_fixable: list[str] = field(default_factory=list)
+    unfixable: list[str] = field(default_factory=list)
+    extend_safe_fixes: list[str] = field(default_factory=list)
+    extend_unsafe_fixes: list[str] = field(default_factory=list)
+    # The command line's `--fixable` / `--extend-fixable` / `--unfixable`, on top.
+    fix_overrides: FixableSelection | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ rules
@@ -155,6 +198,40 @@ class Settings:
     def options_for(self, rule: type[Rule]) -> dict[str, Any]:
         configured = self.rule_options.get(rule.name, {})
         return {opt.name: configured.get(opt.name, opt.default) for opt in rule.options}
+
+    # ------------------------------------------------------------------ fixes
+
+    def is_fixable(self, code: str) -> bool:
+        """Whether `code`'s fixes may be applied (`fixable` minus `unfixable`, layered)."""
+        layers = [FixableSelection(
+            tuple(self.fixable) if self.fixable is not None else ("ALL",),
+            tuple(self.extend_fixable),
+            tuple(self.unfixable),
+        )]
+        if self.fix_overrides is not None:
+            layers.append(self.fix_overrides)
+        fixable = True
+        for layer in layers:
+            decision = layer.decide(code)
+            if layer.fixable is not None:
+                fixable = bool(decision)
+            elif decision is not None:
+                fixable = decision
+        return fixable
+
+    def applicability_of(self, code: str, applicability: Applicability) -> Applicability:
+        """A fix's applicability after `extend-safe-fixes` / `extend-unsafe-fixes`, as ruff's
+        `FixSafetyTable`: the more specific selector wins, unsafe on a tie; display-only
+        fixes never change."""
+        if applicability is Applicability.DISPLAY_ONLY:
+            return applicability
+        safe = _code_strength(code, self.extend_safe_fixes)
+        unsafe = _code_strength(code, self.extend_unsafe_fixes)
+        if unsafe and unsafe >= safe:
+            return Applicability.UNSAFE
+        if safe:
+            return Applicability.SAFE
+        return applicability
 
     # ------------------------------------------------------------------ files
 

@@ -30,7 +30,6 @@ _NEWER_SYNTAX = (
     (re.compile(r"^\s*(async\s+)?def\s+\w+\s*\["), (3, 12), "a generic function (PEP 695)"),
     (re.compile(r"^\s*class\s+\w+\s*\["), (3, 12), "a generic class (PEP 695)"),
     (re.compile(r"^\s*except\*?\s+[\w.]+\s*,\s*[\w.]+.*:\s*(#.*)?$"), (3, 14), "`except A, B:` without parentheses"),
-    (re.compile(r"""(^|[^\w])[tT][rR]?["']"""), (3, 14), "a template string (t-string)"),
     (re.compile(r"""f(["']).*\{[^}]*\1"""), (3, 12), "an f-string reusing its own quotes"),
     (re.compile(r"^\s*match\s+.+:\s*(#.*)?$"), (3, 10), "a `match` statement"),
 )
@@ -44,6 +43,12 @@ def syntax_error_message(error: SyntaxError, text: str) -> str:
         if 0 < error.lineno <= len(lines):
             line = lines[error.lineno - 1]
     running = sys.version_info[:2]
+    if running < (3, 14) and _has_template_string(line):
+        return (
+            f"{message} (this looks like a template string (t-string), which needs Python 3.14+; "
+            f"fastapi-lint parses with the Python it runs on, {running[0]}.{running[1]}: run it "
+            f"under your project's Python)"
+        )
     for pattern, needed, what in _NEWER_SYNTAX:
         if needed > running and pattern.search(line):
             return (
@@ -52,3 +57,23 @@ def syntax_error_message(error: SyntaxError, text: str) -> str:
                 f"{running[0]}.{running[1]}: run it under your project's Python)"
             )
     return message
+
+
+def _has_template_string(line: str) -> bool:
+    """A `t`/`rt`/`tr` prefix glued to a string: older tokenizers see a NAME then a STRING.
+
+    Regular expressions cannot tell `t"x"` from the end of `"don't"`; tokens can.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line + "\n").readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return False
+    for first, second in zip(tokens, tokens[1:]):
+        if (
+            first.type == tokenize.NAME
+            and first.string.lower() in ("t", "rt", "tr")
+            and second.type == tokenize.STRING
+            and first.end == second.start
+        ):
+            return True
+    return False

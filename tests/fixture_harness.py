@@ -7,6 +7,11 @@ stay silent, so the `# OK` near-misses in a fixture are assertions too.
 A fixture may restrict the rules it runs with a first-lines header
 `# fastapi-lint-test: select=FPI100,FPI120`; by default every rule runs, so a fixture
 states everything the linter says about it.
+
+A fixture `X.py` of a fixable rule has a snapshot `X.fixed.py` next to it: the fixture
+fixed with unsafe fixes on (`tests/test_fix_snapshots.py` compares them byte for byte).
+`FASTAPI_LINT_UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/test_fix_snapshots.py` writes them;
+read every snapshot it writes before you keep it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 
 from fastapi_lint.checker import check_source
 from fastapi_lint.settings import Settings
+
+SNAPSHOT_SUFFIX = ".fixed.py"
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ERROR_COMMENT = re.compile(r"#\s*error:\s*(?P<codes>FPI[0-9]{3}(?:\s*,\s*FPI[0-9]{3})*)")
@@ -54,6 +61,16 @@ class Fixture:
         assert result.error is None, result.error
         return sorted((d.location.row, d.code) for d in result.diagnostics)
 
+    @property
+    def snapshot_path(self) -> Path:
+        return self.path.with_name(self.path.name[: -len(".py")] + SNAPSHOT_SUFFIX)
+
+    def fix(self, source: str | None = None):
+        """The fixture fixed with unsafe fixes on (`FixOutcome`)."""
+        from fastapi_lint.fixes.engine import fix_source
+
+        return fix_source(source if source is not None else self.source, str(self.path), self.settings, unsafe=True)
+
     def noqa_variant(self, bare: bool = False) -> str:
         """The fixture with every `# error: CODES` turned into a suppression comment."""
         replacement = (lambda m: "# noqa") if bare else (lambda m: f"# noqa: {m['codes']}")
@@ -64,5 +81,5 @@ def all_fixtures() -> list[Fixture]:
     return [
         Fixture(path, path.read_text(encoding="utf-8"))
         for path in sorted(FIXTURES.rglob("*.py"))
-        if not path.name.endswith(".fixed.py") and "projects" not in path.relative_to(FIXTURES).parts
+        if not path.name.endswith(SNAPSHOT_SUFFIX) and "projects" not in path.relative_to(FIXTURES).parts
     ]

@@ -60,6 +60,7 @@ def test_bytes_with_bom_and_coding_cookie_are_decoded() -> None:
         ("x = 1\x00\n", "null bytes"),
         ("type Alias = list[int]\n", "Python 3.12+"),
         ("try:\n    pass\nexcept ValueError, TypeError:\n    pass\n", "Python 3.14+"),
+        ("greeting = t'Hello {name}'\n", "Python 3.14+"),
     ],
 )
 def test_unparsable_source_is_reported_not_raised(source: str, needle: str) -> None:
@@ -79,7 +80,7 @@ def test_undecodable_bytes_are_reported() -> None:
 
 
 def test_deeply_nested_expression_does_not_crash() -> None:
-    source = "async def f():\n    return " + "(" * 90 + "1" + ")" * 90 + "\n" + "x = " + " + ".join(["a"] * 3000) + "\n"
+    source = "async def f():\n    return " + "(" * 90 + "1" + ")" * 90 + "\n" + "x = " + " + ".join(["'a'"] * 20000) + "\n"
     result = check_source(source, "deep.py")
     assert result.error is None
 
@@ -105,3 +106,40 @@ def test_detection_imports_neither_libcst_nor_fastapi() -> None:
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert output.stdout.strip() == "[]"
+
+
+ROUTES = textwrap.dedent(
+    """\
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+
+    @router.get("/books/{book_id}")
+    def read_book(book_id: int):
+        return {"id": book_id}
+
+
+    @router.get("/books/featured")
+    def featured():
+        return []
+
+
+    @router.post("/books")
+    def create_book():
+        return {}
+    """
+)
+
+
+def test_route_rules_start_at_the_decorators_at_sign() -> None:
+    diagnostics = check_source(ROUTES, "routes.py", Settings(select=["FPI300", "FPI400"])).diagnostics
+    assert [(d.code, d.location.row, d.location.column) for d in diagnostics] == [
+        ("FPI400", 11, 1),
+        ("FPI300", 16, 1),
+    ]
+
+
+def test_a_plain_syntax_error_gets_no_newer_python_hint() -> None:
+    result = check_source("x = (\"don't\" +)\n", "broken.py")
+    assert result.error == "SyntaxError: invalid syntax"

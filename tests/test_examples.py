@@ -52,8 +52,8 @@ def test_the_shadowed_route_reported_in_the_example_never_runs(client) -> None:
 
 
 def test_the_post_reported_without_201_answers_200(client) -> None:
-    [created] = [d for d in lint_examples() if d["code"] == "FPI300" and "create_book" in d["message"]]
+    reported = [d for d in lint_examples() if d["code"] == "FPI300" and "create_book" in d["message"]]
+    assert len(reported) == 1
     response = client.post("/books/", json={"title": "Dune", "author": "Herbert"})
     assert response.status_code == 200
     assert response.json()["title"] == "Dune"
-    assert created["location"]["row"] >= 1

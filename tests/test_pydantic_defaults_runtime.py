@@ -96,9 +96,10 @@ def test_the_rule_flags_every_mutable_default_in_the_source(models: dict) -> Non
     assert flagged_fields(MODELS_SOURCE) == EXPECTED_FLAGS
 
 
-def test_the_rule_is_off_by_default() -> None:
+def test_the_rule_is_outside_the_default_selection_but_any_written_selector_enables_it() -> None:
     assert check_source(MODELS_SOURCE, "models.py", Settings()).diagnostics == []
-    assert check_source(MODELS_SOURCE, "models.py", Settings(select=["FPI"])).diagnostics == []
+    written = check_source(MODELS_SOURCE, "models.py", Settings(select=["FPI"])).diagnostics
+    assert {d.code for d in written} == {"FPI200"}
 
 
 def test_base_model_defaults_are_not_shared(models: dict) -> None:

@@ -13,10 +13,14 @@ The engine (`fastapi_lint.fixes.engine`) imports it only when a fix is applied.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from ..diagnostics import Location, SourceLines
+
+
+NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 class Applicability(str, Enum):
@@ -64,6 +68,40 @@ class Fix:
         }
 
 
+def applicable_fix(diagnostic, settings, unsafe: bool) -> Fix | None:
+    """The diagnostic's fix when it may be applied under `settings` (a `Settings`), with
+    unsafe fixes on or off; None otherwise (no fix, display-only, or not fixable)."""
+    fix = diagnostic.fix
+    if not isinstance(fix, Fix) or diagnostic.code is None or not settings.is_fixable(diagnostic.code):
+        return None
+    applicability = settings.applicability_of(diagnostic.code, fix.applicability)
+    if applicability is Applicability.SAFE or (applicability is Applicability.UNSAFE and unsafe):
+        return fix
+    return None
+
+
+def is_hidden_unsafe(diagnostic, settings) -> bool:
+    """A fix that only `--unsafe-fixes` would apply (ruff's "hidden fix")."""
+    return applicable_fix(diagnostic, settings, False) is None and applicable_fix(diagnostic, settings, True) is not None
+
+
+def with_settings_applied(diagnostics, settings) -> list:
+    """The diagnostics as ruff reports them: no fix for a rule that is not fixable, and the
+    fix's applicability after `extend-safe-fixes` / `extend-unsafe-fixes`."""
+    out = []
+    for diagnostic in diagnostics:
+        fix = diagnostic.fix
+        if isinstance(fix, Fix) and diagnostic.code is not None:
+            if not settings.is_fixable(diagnostic.code):
+                diagnostic = replace(diagnostic, fix=None)
+            else:
+                applicability = settings.applicability_of(diagnostic.code, fix.applicability)
+                if applicability is not fix.applicability:
+                    diagnostic = replace(diagnostic, fix=replace(fix, applicability=applicability))
+        out.append(diagnostic)
+    return out
+
+
 def replace_node(lines: SourceLines, node: ast.AST, content: str) -> Edit:
     start, end = lines.span(node)
     return Edit(content, start, end)
@@ -81,11 +119,10 @@ def offset_of(text: str, line_starts: list[int], location: Location) -> int:
 
 
 def line_starts_of(text: str) -> list[int]:
-    starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
-    return starts
+    """Where each row starts. Rows end where Python's tokenizer ends them (`\r\n`, `\r`,
+    `\n`), not where `str.splitlines` does (it also splits at form feeds, `\x1c`,
+    `\u2028`...), so that rows agree with `ast` line numbers."""
+    return [0, *(match.end() for match in NEWLINE.finditer(text))]
 
 
 def apply_edits(text: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
@@ -107,6 +144,6 @@ def apply_edits(text: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
 
 
 __all__ = [
-    "Applicability", "Edit", "Fix", "ImportRequest", "apply_edits", "insert_at", "line_starts_of",
-    "offset_of", "replace_node",
+    "Applicability", "Edit", "Fix", "ImportRequest", "applicable_fix", "apply_edits", "insert_at",
+    "is_hidden_unsafe", "line_starts_of", "offset_of", "replace_node", "with_settings_applied",
 ]

@@ -1,7 +1,8 @@
 """What FPI100-FPI104 share: report a catalogued blocking call made on the event loop.
 
 The catalog and the classifier live in `semantic/blocking.py` (FPI120 uses them too);
-each rule reports the calls classified with its own code.
+each rule reports the calls classified with its own code, with the fix `_offload.py`
+builds when one is correct there.
 """
 
 from __future__ import annotations
@@ -11,10 +12,18 @@ import dataclasses
 from typing import Iterable
 
 from ..semantic.blocking import classify_blocking_call
+from ._offload import AwaitFixer
 from .base import Rule
 
 
 class BlockingCallRule(Rule):
+    def __init__(self, checker, settings) -> None:
+        super().__init__(checker, settings)
+        self.fixer = AwaitFixer(self)
+        # The `async def`s this rule's fixes add an `await` to: FPI120 does not offer to
+        # turn those into a plain `def` (both fixes applied together would not parse).
+        self.functions_with_fixes: set[ast.AST] = set()
+
     def extra_blocking_calls(self) -> Iterable[str]:
         """The user's own blocking qualnames: only FPI104 has them."""
         return ()
@@ -26,7 +35,10 @@ class BlockingCallRule(Rule):
             return
         found = classify_blocking_call(call, ctx, self.model, self.extra_blocking_calls())
         if found is not None and found.code == self.code and not self._chained_on_blocking_call(call, ctx):
-            self.report(call, found.message(ctx.function.name))
+            fix = self.fixer.fix_for(call, ctx, found, self.settings.get("offload-with", "auto"))
+            if fix is not None:
+                self.functions_with_fixes.add(ctx.function.node)
+            self.report(call, found.message(ctx.function.name), fix=fix)
 
     def _chained_on_blocking_call(self, call: ast.Call, ctx) -> bool:
         """`db.execute(q).fetchone()`: one chain, one report, at its first blocking call."""

@@ -65,7 +65,7 @@ class StatusFinder:
         if target.startswith(_RESPONSE_MODULES):
             return True
         seen: set[str] = set()
-        while target.startswith("<module>.") and target not in seen:  # a local subclass
+        while self.model.is_local(target) and target not in seen:  # a local subclass
             seen.add(target)
             bases = [
                 base
@@ -130,3 +130,59 @@ def _last_name(expr: ast.expr) -> str:
     if isinstance(expr, ast.Attribute):
         return expr.attr
     return expr.id if isinstance(expr, ast.Name) else ""
+
+
+# ---------------------------------------------------------------------- the fix's spelling
+
+_STATUS_MODULE = "starlette.status"  # `fastapi.status` is canonicalised to it
+_CREATED_CONSTANT = "starlette.status.HTTP_201_CREATED"
+_HTTP_STATUS = "http.HTTPStatus"
+
+
+def created_status_spelling(scope, tree: ast.Module, line: int) -> str:
+    """How this module would write 201 at `line` of `scope`: `status.HTTP_201_CREATED`
+    (with the module's own name for FastAPI's / Starlette's `status`), a bare
+    `HTTP_201_CREATED` it imports, `HTTPStatus.CREATED`, or the literal `201`."""
+    modules, constants, enums = [], [], []
+    for name, binding, own_scope in _visible_bindings(scope):
+        if binding.kind != "import":
+            continue
+        # An import further down the same scope is not bound yet when `line` runs.
+        if own_scope and binding.node is not None and binding.node.lineno > line:
+            continue
+        if binding.qualname == _STATUS_MODULE:
+            modules.append(name)
+        elif binding.qualname == _CREATED_CONSTANT:
+            constants.append(name)
+        elif binding.qualname == _HTTP_STATUS:
+            enums.append(name)
+    if modules:
+        return f"{_most_used(tree, modules)}.HTTP_201_CREATED"
+    if constants:
+        return _most_used(tree, constants)
+    if enums:
+        return f"{_most_used(tree, enums)}.CREATED"
+    return "201"
+
+
+def _visible_bindings(scope):
+    """(name, binding, bound in `scope` itself) for each name `scope` sees, innermost first."""
+    seen: set[str] = set()
+    first = True
+    while scope is not None:
+        if first or scope.kind != "class":
+            for name, binding in scope.bindings.items():
+                if name not in seen:
+                    seen.add(name)
+                    yield name, binding, first
+        first = False
+        scope = scope.parent
+
+
+def _most_used(tree: ast.Module, names: list[str]) -> str:
+    """The name the module spells most often (the conventional `status` on a tie)."""
+    counts = dict.fromkeys(names, 0)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in counts:
+            counts[node.id] += 1
+    return max(names, key=lambda name: (counts[name], name == "status", name == "HTTPStatus", -names.index(name)))

@@ -9,7 +9,15 @@ from ._async_functions import is_stub, never_awaits
 from .base import Option, Rule
 
 _ALWAYS_EXEMPT_DECORATORS = frozenset(
-    {"abc.abstractmethod", "typing.overload", "typing.override", "contextlib.asynccontextmanager"}
+    {
+        "abc.abstractmethod",
+        "typing.overload",
+        "typing.override",
+        "contextlib.asynccontextmanager",
+        # Async fixtures and tests run in an event loop that the test may rely on.
+        "pytest.fixture",
+        "pytest_asyncio.fixture",
+    }
 )
 
 
@@ -29,8 +37,10 @@ class AsyncFunctionNeverAwaits(Rule):
     `@abstractmethod` and `@overload` functions, methods of classes that derive from
     another class (they may implement an async interface), async dunder methods
     (`__aenter__`, `__call__`, ...), stubs whose body is only `...`, `pass` or
-    `raise NotImplementedError`, functions passed by reference to a call (the callee may
-    require a coroutine function, as ASGI's `receive`/`send` do; passing one to
+    `raise NotImplementedError`, test functions (`test*`) and pytest fixtures (an async
+    test may need the running loop even when it awaits nothing), functions passed by
+    reference to a call (the callee may require a coroutine function, as ASGI's
+    `receive`/`send` do; passing one to
     `BackgroundTasks.add_task`, which accepts both, does not count), functions whose
     signature only FastAPI can fill (`Depends()`, `Header()`, a `Request` parameter...:
     endpoints and dependencies registered in another module, FPI120's business), and
@@ -81,6 +91,8 @@ class AsyncFunctionNeverAwaits(Rule):
         name = function.name
         if name.startswith("__") and name.endswith("__"):
             return True
+        if name.startswith("test"):
+            return True  # pytest collects `test*`: an async test may need the running loop
         if is_stub(node):
             return True
         if node in self.model.passed_by_reference:

@@ -7,13 +7,19 @@ import ast
 from ..semantic.call_cost import CallCost, CallCostJudge
 from . import rule_by_code_or_name
 from ._async_functions import never_awaits
+from ._plain_def import PlainDefFixer
 from .base import Rule
 
 _ROLE_NAMES = {
-    "route": "route handler",
-    "dependency": "dependency",
-    "callback": "FastAPI callback",
-    "injected": "FastAPI endpoint or dependency",
+    "route": "a route handler",
+    "dependency": "a dependency",
+    "callback": "a FastAPI callback",
+    "injected": "a FastAPI endpoint or dependency",
+}
+_CALLBACK_NAMES = {
+    "exception_handler": "an exception handler",
+    "on_event": "a startup/shutdown handler",
+    "middleware": "a middleware",
 }
 
 
@@ -51,6 +57,15 @@ class AsyncRouteNeverAwaits(Rule):
     methods of literals, of request data (a route's non-dependency parameters) and of
     Pydantic models, and async functions (calling one only creates a coroutine).
 
+    Where `def` does not help, the message says so: Starlette calls a plain-`def`
+    startup/shutdown handler (`on_event`) and a middleware's dispatch function directly
+    on the loop, so there the blocking work itself must move to a thread. An
+    exception handler written as `def` runs in the threadpool, like an endpoint.
+
+    A blocking call that FPI100-FPI104 report in such a function is reported twice: at
+    the call, and here at the `async def` line, since making the whole function `def`
+    fixes every call at once. Suppress the one you don't want.
+
     Async generators (dependencies with `yield`) are exempt. Some custom route classes
     `await` every endpoint and require `async def` whatever it does; suppress the rule
     there with `# noqa: FPI120`.
@@ -87,6 +102,29 @@ class AsyncRouteNeverAwaits(Rule):
         return db.query(User).all()
     ```
 
+    ## Fix safety
+    The fix removes `async` from the definition, so that FastAPI runs the function in its
+    threadpool. It is offered only when this module shows that nothing depends on the
+    function being a coroutine function: every reference to it is a FastAPI registration
+    (a route decorator, `add_api_route`, `Depends(...)` or `Security(...)`,
+    `dependency_overrides`, an exception handler; for an `async def __call__`, every use of
+    the class's instances), it has no other decorator, and it is not a websocket endpoint
+    (FastAPI awaits those), a startup/shutdown handler or a middleware. Its body must not
+    use `asyncio`, `anyio` or `trio` (`asyncio.get_running_loop()` and `create_task()`
+    raise in a worker thread) nor set a `ContextVar`. The fix checks this module only: a
+    module that imports the function and awaits it (a test calling the endpoint directly,
+    for example) breaks.
+
+    The fix is unsafe: the function now runs in a worker thread (FastAPI's threadpool has
+    40 threads by default, shared by every plain `def` endpoint and dependency), where
+    thread-local state differs, and a `ContextVar` it sets is set in a copy of the context:
+    the endpoint sees a value set by an `async def` dependency, not one set by a plain
+    `def` one (values set by middleware are still read: the threadpool copies the context).
+
+    Where FPI100-FPI104 fix a call of the function (their fixes add an `await`, which a
+    plain `def` cannot hold), this fix is not offered; once theirs are applied the function
+    awaits and this rule no longer applies.
+
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/#in-a-hurry)
     - [FastAPI: Dependencies, `async def` or `def`](https://fastapi.tiangolo.com/tutorial/dependencies/#to-async-or-not-to-async)
@@ -101,6 +139,7 @@ class AsyncRouteNeverAwaits(Rule):
         # Every function's calls that are not cheap, in order; also sync functions,
         # whose cost a calling route inherits.
         self.costs: dict[ast.AST, list[tuple[tuple[int, ...], CallCost]]] = {}
+        self._plain_def_fixer: PlainDefFixer | None = None
 
     def visit_call(self, call: ast.Call, ctx) -> None:
         function = ctx.function
@@ -121,12 +160,34 @@ class AsyncRouteNeverAwaits(Rule):
             if chain is None:
                 continue
             via = " -> ".join(chain)
+            kind = self.model.callback_kind(function.node) if role == "callback" else None
+            what = _CALLBACK_NAMES.get(kind, _ROLE_NAMES[role])
+            if kind in ("on_event", "middleware"):
+                # Starlette calls a plain-`def` startup/shutdown handler or middleware
+                # directly on the loop: `def` would not help there.
+                advice = "run the blocking work in a thread (`await asyncio.to_thread(...)`)"
+            else:
+                advice = "make it a plain `def` so FastAPI runs it in the threadpool"
             self.report_def(
                 function.node,
-                f"`async def {function.name}` is a {_ROLE_NAMES[role]} that never awaits but "
-                f"calls `{via}`, which may block the event loop; make it a plain `def` so "
-                f"FastAPI runs it in the threadpool",
+                f"`async def {function.name}` is {what} that never awaits but calls `{via}`, "
+                f"which may block the event loop; {advice}",
+                fix=self._fix_for(function),
             )
+
+    def _fix_for(self, function):
+        # The blocking-call rules' fixes add `await`s, which a plain `def` cannot hold:
+        # where one of them fixes a call of this function, theirs is the fix.
+        for rule in self.checker.rules:
+            if function.node in getattr(rule, "functions_with_fixes", ()) and self._fixable(rule.code):
+                return None
+        if self._plain_def_fixer is None:
+            self._plain_def_fixer = PlainDefFixer(self)
+        return self._plain_def_fixer.fix_for(function)
+
+    def _fixable(self, code: str) -> bool:
+        is_fixable = getattr(self.checker.settings, "is_fixable", None)
+        return is_fixable(code) if is_fixable is not None else True
 
     def _first_blocking_chain(self, node: ast.AST, seen: set[ast.AST]) -> list[str] | None:
         if node in seen:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..diagnostics import Diagnostic, Location
 from ..fixes import Fix
+from ..semantic import fastapi_model as fm
 
 if TYPE_CHECKING:
     from ..checker import Checker
@@ -38,6 +39,8 @@ class Option:
     name: str  # kebab-case, as written in pyproject.toml
     default: Any
     doc: str
+    # The values a string option accepts (empty: any string).
+    choices: tuple[str, ...] = ()
 
     def validate(self, value: Any) -> Any:
         expected = type(self.default)
@@ -47,6 +50,9 @@ class Option:
             return list(value)
         if not isinstance(value, expected):
             raise ValueError(f"`{self.name}` must be a {expected.__name__}")
+        if self.choices and value not in self.choices:
+            allowed = ", ".join(f'"{choice}"' for choice in self.choices)
+            raise ValueError(f"`{self.name}` must be one of {allowed}, got {value!r}")
         return value
 
 
@@ -99,7 +105,7 @@ class Rule:
         start, end = self.checker.lines.def_header_span(node)
         self.checker.report_span(self, start, end, message, fix=fix)
 
-    def report_route(self, route: Any, message: str, *, fix: Fix | None = None) -> None:
+    def report_route(self, route: fm.Route, message: str, *, fix: Fix | None = None) -> None:
         """Report at a route's registration: from a decorator's `@` (as ruff's decorator
         ranges start), or at an `add_api_route(...)` call."""
         node = route.node

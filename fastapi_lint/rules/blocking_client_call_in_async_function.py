@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ._blocking import BlockingCallRule
+from ._offload import OFFLOAD_OPTION
 from .base import Option
 
 
@@ -46,8 +47,9 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
     Not reported: calls that do no I/O (`Session.add`, `add_all`, `delete`, `expunge`,
     `session.query(...)` itself, `redis.Redis()`, `Redis.pipeline()`, boto3's
     `get_paginator` and `generate_presigned_url`), anything on an `AsyncSession` or a
-    `redis.asyncio` client, awaited calls, and calls inside a plain `def`, a lambda or a
-    callable handed to `asyncio.to_thread` or `run_in_threadpool`.
+    `redis.asyncio` client, awaited calls, and calls inside a plain `def` or a lambda
+    handed to `asyncio.to_thread` or `run_in_threadpool` (a lambda passed straight to
+    `map()` or `sorted()` runs on the loop and is reported).
 
     ## Example
     ```python
@@ -97,14 +99,55 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
     `AsyncSession` with `await session.execute(...)`, `redis.asyncio`, or
     `await asyncio.to_thread(...)` around the call.
 
+    ## Fix safety
+    The fix runs the call in a worker thread: `db.commit()` becomes
+    `await asyncio.to_thread(db.commit)`, and `db.query(User).filter(...).first()`
+    becomes `await asyncio.to_thread(db.query(User).filter(...).first)` (the query is
+    built on the loop, only `first()` talks to the database). In a module that already uses
+    `run_in_threadpool`, `await run_in_threadpool(...)` is written instead (see the
+    `offload-with` option), and the import is added when missing. For a method call, the
+    bound method runs in the thread; the object and the arguments are still evaluated on
+    the loop, in the same order, and the call returns the same value.
+
+    The fix is unsafe: the call now runs in another thread, and other requests run
+    meanwhile. Thread-local state differs; a `ContextVar` the call sets is set in a copy
+    of the context (`asyncio.to_thread` and `run_in_threadpool` copy it, so the values the
+    caller set are still read); and the `await` is a point where the request's task can
+    be cancelled. A SQLAlchemy `Session` on an in-memory SQLite engine
+    (`create_engine("sqlite://")`) gets one connection, hence one database, per thread: an
+    offloaded call does not see the tables the loop's thread created.
+
+    Only the reported call moves: what the code does later with the object it returns
+    (reading from a response or a file object, for example) stays on the loop.
+
+    No fix is offered where an `await` cannot stand or would change the construct around
+    it (a generator expression, a class body, an annotation, an f-string), when the result
+    is used by a further blocking call in the same expression, or when the call is the
+    argument of `asyncio.to_thread` or `run_in_threadpool` itself (the function was meant
+    to be passed, not called). Nor where a thread breaks the program: `sqlite3`
+    connections and cursors raise `ProgrammingError` when used from another thread than
+    the one that created them (`sqlite3.connect(..., check_same_thread=False)` itself is
+    fixed); the methods of a `scoped_session` act on the calling thread's own session, so
+    an offloaded `registry.commit()` would commit another, empty session; and
+    `Engine.begin()` returns a context manager that connects when the `with` block is
+    entered.
+
     ## Options
     - `extra-blocking-calls`: more calls to report, as the dotted names your code imports
       them by: `"mylib.client.fetch"` for a function, `"mylib.Client.get"` for the `get`
       method of `mylib.Client` instances. Default: none.
+    - `offload-with`: what the fix runs the call with: `"auto"` (the default:
+      `run_in_threadpool` in a module that already imports and calls it,
+      `asyncio.to_thread` everywhere else), `"asyncio.to_thread"`, or
+      `"run_in_threadpool"` (imported from `fastapi.concurrency` when the module does not
+      import it yet). A call with a `func=` keyword or a `**mapping` argument never goes
+      through `run_in_threadpool`, whose own first parameter is named `func`: with
+      `"auto"` it gets `asyncio.to_thread`, with `"run_in_threadpool"` no fix.
 
     ```toml
     [tool.fastapi-lint.blocking-client-call-in-async-function]
     extra-blocking-calls = ["mylib.client.fetch", "mylib.Client.get"]
+    offload-with = "run_in_threadpool"
     ```
 
     ## References
@@ -122,6 +165,7 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
             (),
             "More calls to report: dotted names such as `mylib.client.fetch` or `mylib.Client.get`.",
         ),
+        OFFLOAD_OPTION,
     )
 
     def extra_blocking_calls(self) -> Iterable[str]:

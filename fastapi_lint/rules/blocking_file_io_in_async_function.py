@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._blocking import BlockingCallRule
+from ._offload import OFFLOAD_OPTION
 
 
 class BlockingFileIoInAsyncFunction(BlockingCallRule):
@@ -57,6 +58,44 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
 
     A plain `def` endpoint, or an async file API (`aiofiles`, `anyio.Path`), works too.
 
+    ## Fix safety
+    The fix runs the call in a worker thread: `path.read_text()` becomes
+    `await asyncio.to_thread(path.read_text)`, and `with open(p) as f:` becomes
+    `with await asyncio.to_thread(open, p) as f:` (then `f.read()` still runs on the loop). In a module that already uses
+    `run_in_threadpool`, `await run_in_threadpool(...)` is written instead (see the
+    `offload-with` option), and the import is added when missing. For a method call, the
+    bound method runs in the thread; the object and the arguments are still evaluated on
+    the loop, in the same order, and the call returns the same value.
+
+    The fix is unsafe: the call now runs in another thread, and other requests run
+    meanwhile. Thread-local state differs; a `ContextVar` the call sets is set in a copy
+    of the context (`asyncio.to_thread` and `run_in_threadpool` copy it, so the values the
+    caller set are still read); and the `await` is a point where the request's task can
+    be cancelled.
+
+    Only the reported call moves: what the code does later with the object it returns
+    (reading from a response or a file object, for example) stays on the loop.
+
+    No fix is offered where an `await` cannot stand or would change the construct around
+    it (a generator expression, a class body, an annotation, an f-string), when the result
+    is used by a further blocking call in the same expression, or when the call is the
+    argument of `asyncio.to_thread` or `run_in_threadpool` itself (the function was meant
+    to be passed, not called).
+
+    ## Options
+    - `offload-with`: what the fix runs the call with: `"auto"` (the default:
+      `run_in_threadpool` in a module that already imports and calls it,
+      `asyncio.to_thread` everywhere else), `"asyncio.to_thread"`, or
+      `"run_in_threadpool"` (imported from `fastapi.concurrency` when the module does not
+      import it yet). A call with a `func=` keyword or a `**mapping` argument never goes
+      through `run_in_threadpool`, whose own first parameter is named `func`: with
+      `"auto"` it gets `asyncio.to_thread`, with `"run_in_threadpool"` no fix.
+
+    ```toml
+    [tool.fastapi-lint.blocking-file-io-in-async-function]
+    offload-with = "run_in_threadpool"
+    ```
+
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
     - [Python: `asyncio.to_thread`](https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread)
@@ -65,3 +104,4 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
 
     code = "FPI103"
     name = "blocking-file-io-in-async-function"
+    options = (OFFLOAD_OPTION,)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 
+from ..fixes import Fix
+from ._default_factory import FieldDefault, default_factory_fix
 from .base import Rule
 
 _FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.v1.Field", "sqlmodel.Field"})
@@ -107,8 +109,27 @@ class MutableDefaultInPydanticModel(Rule):
             if self._is_class_variable(statement.annotation, class_scope):
                 continue
             default = self._field_default(statement, class_scope)
-            if default is not None and self._is_mutable(default, class_scope):
-                self.report(statement, self._message(field_name, default))
+            if default is not None and self._is_mutable(default.expr, class_scope):
+                fix = default_factory_fix(
+                    self.model, self.checker.lines, self.checker.tree, node, class_scope, default
+                )
+                self.report(statement, self._message(field_name, default.expr), fix=self._claim_imports(fix))
+
+    def __init__(self, checker, settings) -> None:
+        super().__init__(checker, settings)
+        # Imported name -> module, for the imports this file's fixes request.
+        self._claimed_imports: dict[str, str] = {}
+
+    def _claim_imports(self, fix: Fix | None) -> Fix | None:
+        """One class may need `from pydantic import Field` and another `from sqlmodel import
+        Field`: the first request for the name wins; the other class gets no fix (once the
+        name is bound to the other `Field`, it is not offered either)."""
+        if fix is None:
+            return None
+        for request in fix.imports:
+            if self._claimed_imports.setdefault(request.name, request.module) != request.module:
+                return None
+        return fix
 
     # ------------------------------------------------------------------ what is a field
 
@@ -125,7 +146,7 @@ class MutableDefaultInPydanticModel(Rule):
         # `ClassVar` spelled bare without a visible import (star import, stubs).
         return isinstance(outer, (ast.Name, ast.Attribute)) and _last_name(outer) == "ClassVar"
 
-    def _field_default(self, statement: ast.AnnAssign, scope) -> ast.expr | None:
+    def _field_default(self, statement: ast.AnnAssign, scope) -> FieldDefault | None:
         """The default value expression, looking through `Field(...)`; None if there is none."""
         value = statement.value
         if value is None:
@@ -146,18 +167,19 @@ class MutableDefaultInPydanticModel(Rule):
                 return None
             if self._is_field_call(value, scope):
                 return self._default_of_field(value)
-        return value
+        return FieldDefault(value)
 
     def _is_field_call(self, call: ast.Call, scope) -> bool:
         return self.model.resolve(call.func, scope) in _FIELD_FUNCTIONS
 
     @staticmethod
-    def _default_of_field(call: ast.Call) -> ast.expr | None:
+    def _default_of_field(call: ast.Call) -> FieldDefault | None:
         if any(k.arg == "default_factory" for k in call.keywords):
             return None
         if call.args:
-            return call.args[0]
-        return next((k.value for k in call.keywords if k.arg == "default"), None)
+            return FieldDefault(call.args[0], call)
+        keyword = next((k for k in call.keywords if k.arg == "default"), None)
+        return FieldDefault(keyword.value, call, keyword) if keyword is not None else None
 
     def _is_mutable(self, default: ast.expr, scope) -> bool:
         if isinstance(default, _MUTABLE_LITERALS):

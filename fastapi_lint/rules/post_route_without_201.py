@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 import re
 
+from ..fixes import Applicability, Fix
 from ..semantic import fastapi_model as fm
-from ._status_codes import StatusFinder
+from ._call_arguments import append_keyword
+from ._status_codes import StatusFinder, created_status_spelling
 from .base import Option, Rule
 
 CREATION_VERBS = frozenset({"create", "add", "register", "new"})
@@ -214,12 +216,26 @@ class PostRouteWithout201(Rule):
                 f"POST route `{name}` looks like it creates a resource but its `{response}` answers "
                 f"200: pass `status_code=201` to it (and to the route, for OpenAPI)"
             )
-        else:
-            message = (
-                f"POST route `{name}` looks like it creates a resource but answers 200: "
-                "add `status_code=201` (`status.HTTP_201_CREATED`)"
-            )
-        self.report_route(route, message)
+            # No fix: the decorator's status code would be ignored at runtime.
+            self.report_route(route, message)
+            return
+        message = (
+            f"POST route `{name}` looks like it creates a resource but answers 200: "
+            "add `status_code=201` (`status.HTTP_201_CREATED`)"
+        )
+        self.report_route(route, message, fix=self._fix(route))
+
+    def _fix(self, route: fm.Route) -> Fix | None:
+        """`status_code=201` added to the registration, spelled as the module spells codes."""
+        # `api_route(methods=["GET", "POST"])`: the code would apply to GET as well.
+        if route.methods != frozenset({"POST"}) or not isinstance(route.node, ast.Call):
+            return None
+        scope = route.scope if route.scope is not None else self.model.module
+        spelling = created_status_spelling(scope, self.checker.tree, route.node.lineno)
+        edits = append_keyword(self.checker.lines, route.node, f"status_code={spelling}")
+        if edits is None:
+            return None
+        return Fix(f"Add `status_code={spelling}`", Applicability.UNSAFE, edits)
 
 
 def _words(text: str) -> list[str]:

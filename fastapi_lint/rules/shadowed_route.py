@@ -5,8 +5,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from ..fixes import Applicability, Fix
 from ..semantic import paths
-from ..semantic.fastapi_model import RegistrationBranches, ResolvedRoute, flatten, has_custom_matching
+from ..semantic.fastapi_model import (
+    Include, Mount, RegistrationBranches, ResolvedRoute, Route, flatten, has_custom_matching,
+)
+from ._route_move import move_edit, plan_move
 from .base import Rule
 
 # Method keys: ("http", "GET"), ("websocket", ""). A mount takes every one of them.
@@ -91,7 +95,41 @@ class ShadowedRoute(Rule):
 
     def visit_module_end(self) -> None:
         for finding in find_shadowed_routes(self.model, self.checker.tree):
-            self.report_route(finding.route, finding.message)
+            self.report_route(finding.route.route, finding.message, fix=self._move_fix(finding))
+
+    def _move_fix(self, finding: ShadowedRouteFinding) -> Fix | None:
+        """Move the shadowed route's definition above the one route that shadows it."""
+        if len(finding.earlier) != 1:
+            return None  # several routes together, or nothing we can move above
+        moved, target = finding.route.route, finding.earlier[0].route
+        if moved is None or target is None or moved.owner is not target.owner:
+            return None  # a mount, a documentation route, or another router's route
+        handler = moved.handler
+        if handler is None or moved.node not in getattr(handler, "decorator_list", ()):
+            return None
+        if any(route is not moved and route.handler is handler for route in self.model.routes):
+            return None  # the function is registered more than once: all would move
+        tree = self.checker.tree
+        move = plan_move(tree, handler, target.node, {id(route.node) for route in self.model.routes})
+        if move is None:
+            return None
+        jumped_nodes = move.jumped_nodes()
+        jumped: set[int] = set()
+        for obj in self.model.routers:
+            for event in obj.events:
+                if id(event.node) not in jumped_nodes:
+                    continue
+                if isinstance(event, (Include, Mount)):
+                    return None  # the move would change what an include or mount sees
+                if isinstance(event, Route) and event.owner is moved.owner:
+                    jumped.add(id(event))
+        if id(target) not in jumped or not moved_route_is_the_only_change(self.model, tree, moved, target, jumped):
+            return None
+        return Fix(
+            f"Move `{finding.route.label}` above `{finding.earlier[0].label}`",
+            Applicability.UNSAFE,
+            (move_edit(self.checker.lines, tree, move),),
+        )
 
 
 @dataclass
@@ -134,15 +172,32 @@ def find_shadowed_routes(model, tree: ast.Module) -> list[ShadowedRouteFinding]:
     A route may appear more than once (a router included twice, or in two apps): it can
     never run only if it is shadowed wherever it appears.
     """
-    verdicts: dict[int, list[tuple[_Entry, _Shadowing | None]]] = {}
     branches = RegistrationBranches(tree)
-    for root in model.root_routers():
-        entries = [e for e in _entries(flatten(root)) if not has_custom_matching(model, e.resolved)]
-        for index, entry in enumerate(entries):
-            if entry.resolved.route is None:  # built-in routes and mounts are not reported
-                continue
-            earlier = [e for e in entries[:index] if not branches.exclusive(e.resolved, entry.resolved)]
-            verdict = _shadowing(earlier, entry)
+    return shadowing_findings(
+        model.root_routers(), branches.exclusive, lambda resolved: has_custom_matching(model, resolved)
+    )
+
+
+def context_verdicts(root, exclusive, custom_matching) -> list[tuple[_Entry, _Shadowing | None]]:
+    """Each route of one application (or of a router checked on its own), with what
+    shadows it there. `exclusive(a, b)`: registrations that never both run;
+    `custom_matching(resolved)`: a route whose matching we cannot know."""
+    entries = [e for e in _entries(flatten(root)) if not custom_matching(e.resolved)]
+    found = []
+    for index, entry in enumerate(entries):
+        if entry.resolved.route is None:  # built-in routes and mounts are not reported
+            continue
+        earlier = [e for e in entries[:index] if not exclusive(e.resolved, entry.resolved)]
+        found.append((entry, _shadowing(earlier, entry)))
+    return found
+
+
+def shadowing_findings(roots, exclusive, custom_matching) -> list[ShadowedRouteFinding]:
+    """The shadowed routes under `roots` (one module's, or the whole project's in
+    `fastapi_lint.project`): a route shadowed wherever it appears."""
+    verdicts: dict[int, list[tuple[_Entry, _Shadowing | None]]] = {}
+    for root in roots:
+        for entry, verdict in context_verdicts(root, exclusive, custom_matching):
             verdicts.setdefault(id(entry.resolved.route), []).append((entry, verdict))
     findings = []
     for occurrences in verdicts.values():
@@ -153,6 +208,62 @@ def find_shadowed_routes(model, tree: ast.Module) -> list[ShadowedRouteFinding]:
                 verdict.example, _message(entry, verdict),
             ))
     return findings
+
+
+def moved_route_is_the_only_change(
+    model, tree: ast.Module, moved: Route, target: Route, jumped: set[int]
+) -> bool:
+    """With `moved` registered just before the routes `jumped` (ids, `target` among them),
+    in every application that has it: `moved` is no longer shadowed, no jumped route becomes
+    shadowed, and no jumped route loses a request to `moved`, other than the ones `target`
+    took from it (the point of the move) or that never reached the jumped route anyway."""
+    branches = RegistrationBranches(tree)
+
+    def visible(before: list[_Entry], entry: _Entry) -> list[_Entry]:
+        return [e for e in before if not branches.exclusive(e.resolved, entry.resolved)]
+
+    for root in model.root_routers():
+        entries = [e for e in _entries(flatten(root)) if not has_custom_matching(model, e.resolved)]
+        reordered = _reordered(entries, moved, jumped)
+        if reordered is None:
+            return False
+        old_index = {id(entry): index for index, entry in enumerate(entries)}
+        for index, entry in enumerate(reordered):
+            if entry.resolved.route is moved:
+                if _shadowing(visible(reordered[:index], entry), entry) is not None:
+                    return False
+                continue
+            if id(entry.resolved.route) not in jumped:
+                continue
+            before = visible(entries[: old_index[id(entry)]], entry)
+            after = visible(reordered[:index], entry)
+            if _shadowing(after, entry) is not None and _shadowing(before, entry) is None:
+                return False
+            for mover in (e for e in after if e.resolved.route is moved):
+                for key in mover.shared(entry):
+                    taken = [e.pattern for e in before if key in e.shared(mover)]
+                    if entry.resolved.route is target:
+                        taken.append(entry.pattern)
+                    if taken and paths.covers(taken, mover.pattern).included:
+                        continue  # these requests never reached `entry` anyway
+                    if paths.overlap(mover.pattern, entry.pattern).exists:
+                        return False
+    return True
+
+
+def _reordered(entries: list[_Entry], moved: Route, jumped: set[int]) -> list[_Entry] | None:
+    """`entries` with each occurrence of `moved` just before the first jumped route of the
+    same include; None when some jumped route is missing there (a path we cannot read)."""
+    result = list(entries)
+    for entry in [e for e in entries if e.resolved.route is moved]:
+        via = entry.resolved.via
+        present = {id(e.resolved.route) for e in entries if e.resolved.via == via}
+        if not jumped <= present:
+            return None
+        result.remove(entry)
+        first = next(i for i, e in enumerate(result) if e.resolved.via == via and id(e.resolved.route) in jumped)
+        result.insert(first, entry)
+    return result
 
 
 def _entries(resolved_routes) -> list[_Entry]:
@@ -202,11 +313,28 @@ def _necessary(group: list[_Entry], later: _Entry) -> list[_Entry]:
     return kept
 
 
-def _describe(entry: _Entry) -> str:
+def _describe(entry: _Entry, later: _Entry | None = None) -> str:
     resolved = entry.resolved
     if resolved.builtin is not None:
         return f"FastAPI's built-in `{resolved.label}`"
-    return f"{resolved.label if resolved.mount else '`' + resolved.label + '`'} (line {entry.line})"
+    where = f"line {entry.line}"
+    path = getattr(resolved.node, "path", None)  # project analysis: the route's file
+    if path is not None and later is not None and path != getattr(later.resolved.node, "path", None):
+        where = f"{path}:{entry.line}"
+    return f"{resolved.label if resolved.mount else '`' + resolved.label + '`'} ({where})"
+
+
+def _include_between(earlier: _Entry, later: _Entry) -> str | None:
+    """Project analysis, routes of different files: the include that brings `later` in
+    after `earlier` was registered, as "`app.include_router(items.router)` (app/main.py:20)"."""
+    path = getattr(later.resolved.node, "path", None)
+    if path is None or path == getattr(earlier.resolved.node, "path", None):
+        return None
+    shared = set(map(id, earlier.resolved.via))
+    include = next((node for node in later.resolved.via if id(node) not in shared), None)
+    if include is None:
+        return None
+    return f"`{include.text}` ({include.path}:{include.lineno})"
 
 
 def _message(entry: _Entry, verdict: _Shadowing) -> str:
@@ -219,7 +347,7 @@ def _message(entry: _Entry, verdict: _Shadowing) -> str:
     else:
         request = f"{methods} request" if partly else "request"
     if len(verdict.earlier) > 1:
-        names = " and ".join(_describe(e) for e in verdict.earlier)
+        names = " and ".join(_describe(e, entry) for e in verdict.earlier)
         return f"{head}: {names} are registered earlier and together match every {request} for it"
     (earlier,) = verdict.earlier
     resolved = earlier.resolved
@@ -231,10 +359,13 @@ def _message(entry: _Entry, verdict: _Shadowing) -> str:
         )
     if resolved.mount is not None:
         return (
-            f"{head}: {_describe(earlier)} is registered earlier and takes every request "
+            f"{head}: {_describe(earlier, entry)} is registered earlier and takes every request "
             f"and websocket connection under `{resolved.path}/`, whatever the method"
         )
     when = "earlier"
-    if earlier.line is not None and entry.line is not None and earlier.line > entry.line:
+    include = _include_between(earlier, entry)
+    if include is not None:
+        when = f"before {include} adds this route,"
+    elif earlier.line is not None and entry.line is not None and earlier.line > entry.line:
         when = "earlier (a router's routes are registered where it is included)"
-    return f"{head}: {_describe(earlier)} is registered {when} and matches every {request} for it"
+    return f"{head}: {_describe(earlier, entry)} is registered {when} and matches every {request} for it"

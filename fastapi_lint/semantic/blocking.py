@@ -15,7 +15,6 @@ import ast
 from dataclasses import dataclass
 from typing import Iterable
 
-from .model import LOCAL_PREFIX
 from .names import canonical
 
 HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT = "FPI100", "FPI101", "FPI102", "FPI103", "FPI104"
@@ -245,17 +244,18 @@ def classify_blocking_call(
 
 def _inherited_family(owner: str, method: str, model, depth: int = 0) -> _Family | None:
     """`class GitHub(requests.Session)` defined in this module inherits `get` and friends."""
-    if depth > 5 or not owner.startswith(LOCAL_PREFIX + "."):
+    if depth > 5 or not model.is_local(owner):
         return None
-    for node, scope in model.classes.items():
-        if model.class_qualname(node) != owner:
-            continue
-        if method in scope.bindings:  # overridden here: not the library's method
-            return None
-        for base in scope.base_qualnames:
-            family = _METHODS.get(canonical(base)) or _inherited_family(base, method, model, depth + 1)
-            if family is not None:
-                return family
+    found = model.class_named(owner)
+    if found is None:
+        return None
+    scope = found[1]
+    if method in scope.bindings:  # overridden here: not the library's method
+        return None
+    for base in scope.base_qualnames:
+        family = _METHODS.get(canonical(base)) or _inherited_family(base, method, model, depth + 1)
+        if family is not None:
+            return family
     return None
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .blocking import classify_blocking_call
+from .names import DEPENDS_FUNCTIONS
 from .scopes import Binding, FunctionScope, Scope
 
 CHEAP_MODULES = frozenset(
@@ -34,7 +35,7 @@ CHEAP_MODULES = frozenset(
     abc annotated_types array asyncio anyio base64 binascii bisect calendar cmath collections
     contextlib contextvars copy dataclasses datetime decimal enum fnmatch fractions functools
     heapq hmac html http inspect itertools json keyword logging math numbers operator pprint
-    random re secrets statistics string struct textwrap types typing typing_extensions
+    random re secrets hashlib statistics string struct textwrap types typing typing_extensions
     unicodedata urllib.parse uuid warnings zoneinfo os.path os.environ os.getenv os.getpid
     fastapi starlette pydantic pydantic_core pydantic_settings jwt jose orjson ujson loguru
     structlog pytz dateutil email_validator slugify pytest opentelemetry threading.get_ident
@@ -50,6 +51,30 @@ CATALOGED_MODULES = frozenset(
 )
 # CPU-heavy on purpose: key derivation is designed to be slow.
 EXPENSIVE = frozenset({"hashlib.pbkdf2_hmac", "hashlib.scrypt", "builtins.input"})
+# Slow calls of catalogued libraries that FPI100-104 do not report (they are not the
+# network or file calls those rules are about) but that an async route should not make.
+SLOW_IN_CATALOGUED = frozenset(
+    {
+        "os.walk", "os.listdir", "os.scandir", "os.makedirs", "os.mkdir", "os.remove",
+        "os.unlink", "os.rename", "os.replace", "os.rmdir", "pathlib.Path.rglob",
+        "pathlib.Path.glob", "pathlib.Path.iterdir", "pathlib.Path.mkdir", "pathlib.Path.unlink",
+        "pathlib.Path.touch", "shutil.make_archive", "shutil.unpack_archive", "sqlalchemy.inspect",
+    }
+)
+# MetaData.create_all() & co. issue DDL over a connection (the SQLModel tutorial runs it at
+# startup); reached through `SQLModel.metadata` or `Base.metadata`.
+_SLOW_SUFFIXES = (".metadata.create_all", ".metadata.drop_all", ".metadata.reflect")
+# Methods only `str` (and list/dict views) have: on a receiver of unknown origin they are
+# still cheap (`settings.app_name.upper()`). Names clients also use (`get`, `update`,
+# `pop`, `delete`) are deliberately absent.
+_STR_ONLY_METHODS = frozenset(
+    """
+    upper lower casefold title capitalize swapcase strip lstrip rstrip split rsplit
+    splitlines startswith endswith join format format_map replace encode decode isdigit
+    isalpha isalnum isnumeric isdecimal isspace isupper islower zfill ljust rjust center
+    partition rpartition removeprefix removesuffix expandtabs translate
+    """.split()
+)
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning", "Exit")
 
 
@@ -109,10 +134,12 @@ class CallCostJudge:
             # `requests.get(url).json()`: the inner call carries the cost, judged on its own.
             if isinstance(func.value, ast.Call) or self.is_cheap_value(func.value, ctx.scope):
                 return CHEAP
+            if func.attr in _STR_ONLY_METHODS:
+                return CHEAP
         return CallCost("unknown", _describe(call))
 
     def _by_qualname(self, target: str, call: ast.Call) -> CallCost | None:
-        if target in EXPENSIVE:
+        if target in EXPENSIVE or target in SLOW_IN_CATALOGUED or target.endswith(_SLOW_SUFFIXES):
             return CallCost("unknown", f"{target.removeprefix('builtins.')}()")
         if target.startswith("builtins."):
             return CHEAP
@@ -143,10 +170,8 @@ class CallCostJudge:
         return CHEAP
 
     def _class_scope_named(self, qualname: str):
-        for node, scope in self.model.classes.items():
-            if self.model.class_qualname(node) == qualname:
-                return scope
-        return None
+        found = self.model.class_named(qualname)
+        return found[1] if found is not None else None
 
     def _local_method(self, func: ast.Attribute, scope: Scope) -> CallCost | None:
         receiver_type = self.model.infer_type(func.value, scope)
@@ -227,9 +252,15 @@ class CallCostJudge:
         # (Pydantic models), or the Request/Response/BackgroundTasks objects.
         return True
 
-    def _mentions_depends(self, expr: ast.expr, scope: Scope) -> bool:
-        return any(
-            isinstance(node, ast.Call)
-            and self.model.resolve(node.func, scope) in ("fastapi.Depends", "fastapi.Security")
-            for node in ast.walk(expr)
-        )
+    def _mentions_depends(self, expr: ast.expr, scope: Scope, depth: int = 0) -> bool:
+        """`Depends(...)` in a default or annotation, also through an alias such as
+        `SessionDep = Annotated[Session, Depends(get_db)]`."""
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Call) and self.model.resolve(node.func, scope) in DEPENDS_FUNCTIONS:
+                return True
+            if isinstance(node, ast.Name) and depth < 4:
+                binding = scope.lookup(node.id)
+                if binding is not None and binding.kind == "value" and binding.value is not None:
+                    if self._mentions_depends(binding.value, scope, depth + 1):
+                        return True
+        return False

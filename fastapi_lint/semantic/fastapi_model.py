@@ -28,15 +28,6 @@ HTTP_METHOD_DECORATORS = {
 STARLETTE_ROUTE_METHODS = {"route": 1, "add_route": 2}
 STARLETTE_WEBSOCKET_METHODS = frozenset({"websocket_route", "add_websocket_route"})
 
-# Paths FastAPI registers before any user route, with the keyword that disables each.
-FASTAPI_BUILTIN_ROUTES = (
-    ("openapi_url", "/openapi.json"),
-    ("docs_url", "/docs"),
-    ("swagger_ui_oauth2_redirect_url", "/docs/oauth2-redirect"),
-    ("redoc_url", "/redoc"),
-)
-
-
 @dataclass
 class RouterObject:
     kind: str  # "app" or "router"
@@ -209,6 +200,26 @@ class RegistrationBranches:
             self._paths[key] = branches
         return self._paths[key]
 
+    def positions(self, node: ast.AST) -> dict[str, str]:
+        """The branches of `node` as plain data (for project summaries): the statement's
+        "line:column" -> "body", "orelse" or the `case`'s "line:column"."""
+        found = {}
+        for statement_id, branch in self._branches_of(node).items():
+            statement = self._nodes_by_id[statement_id]
+            key = f"{statement.lineno}:{statement.col_offset}"
+            found[key] = branch if isinstance(branch, str) else "case " + self._position_of(branch)
+        return found
+
+    def _position_of(self, node_id: int) -> str:
+        node = self._nodes_by_id[node_id]
+        return f"{node.lineno}:{node.col_offset}"
+
+    @property
+    def _nodes_by_id(self) -> dict[int, ast.AST]:
+        if not hasattr(self, "_by_id"):
+            self._by_id = {id(n): n for n in ast.walk(self._tree) if isinstance(n, (ast.If, ast.Match, ast.match_case))}
+        return self._by_id
+
     def _all_branches(self, resolved: ResolvedRoute) -> dict[int, object]:
         branches: dict[int, object] = {}
         for node in (*resolved.via, resolved.node):
@@ -246,11 +257,12 @@ def _may_override_matches(model, qualname: str | None, seen: set[str]) -> bool:
     if qualname in _STANDARD_ROUTE_CLASSES or qualname in seen:
         return False
     seen.add(qualname)
-    for node, scope in model.classes.items():
-        if model.class_qualname(node) == qualname:
-            defines = any(
-                isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == "matches"
-                for statement in node.body
-            )
-            return defines or any(_may_override_matches(model, base, seen) for base in scope.base_qualnames)
+    found = model.class_named(qualname)
+    if found is not None:
+        node, scope = found
+        defines = any(
+            isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == "matches"
+            for statement in node.body
+        )
+        return defines or any(_may_override_matches(model, base, seen) for base in scope.base_qualnames)
     return True  # a class from elsewhere: we cannot tell

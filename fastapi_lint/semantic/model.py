@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import catalog
 from .fastapi_model import RouterObject, Route
@@ -54,14 +55,28 @@ class SemanticModel:
     routes: list[Route] = field(default_factory=list)
     functions: list[FunctionScope] = field(default_factory=list)
     classes: dict[ast.ClassDef, ClassScope] = field(default_factory=dict)
+    _classes_by_qualname: dict[str, tuple[ast.ClassDef, ClassScope]] = field(default_factory=dict, repr=False)
     # FunctionDef nodes used as route handlers, dependencies, or other FastAPI callbacks.
     route_handlers: dict[ast.AST, list[Route]] = field(default_factory=dict)
     dependencies: set[ast.AST] = field(default_factory=set)
-    callbacks: set[ast.AST] = field(default_factory=set)
+    # Other functions FastAPI calls, with how they were registered: "exception_handler",
+    # "on_event" or "middleware" (each runs differently, see FPI120).
+    callbacks: dict[ast.AST, str] = field(default_factory=dict)
     # Functions passed by reference to calls that may require a coroutine function.
     passed_by_reference: set[ast.AST] = field(default_factory=set)
     # Names given to Depends() that were not bound yet when seen (resolved at module end).
     late_dependency_names: set[str] = field(default_factory=set)
+    # Whole-project analysis (`fastapi_lint.project`): the file's dotted module name, and
+    # the project's view (None: single-file mode, local names start with `<module>.`).
+    module_name: str | None = None
+    is_package: bool = False
+    project: Any = None
+    # Qualnames of imported functions this module uses as dependencies or passes by
+    # reference (the project gives them their role in their own module).
+    dependency_names: set[str] = field(default_factory=set)
+    referenced_names: set[str] = field(default_factory=set)
+    # Roles given by other modules of the project (a dependency used in another module).
+    project_roles: dict[ast.AST, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.module = Scope("module", None, None)
@@ -69,7 +84,40 @@ class SemanticModel:
     # ------------------------------------------------------------------ names
 
     def local_qualname(self, name: str) -> str:
-        return f"{LOCAL_PREFIX}.{name}"
+        return f"{self.module_name or LOCAL_PREFIX}.{name}"
+
+    def is_local(self, qualname: str | None) -> bool:
+        """Whether `qualname` names something defined at this module's top level."""
+        return qualname is not None and qualname.rpartition(".")[0] == (self.module_name or LOCAL_PREFIX)
+
+    def absolute_import(self, level: int, module: str | None) -> str:
+        """The module `from <level dots><module> import ...` names. Without a module name
+        (single-file mode), or beyond the top-level package, it stays relative (`..x`)."""
+        if not level:
+            return module or ""
+        package = (self.module_name or "").split(".") if self.module_name else None
+        if package is not None and not self.is_package:
+            package = package[:-1]
+        if package is None or level - 1 >= len(package):
+            return "." * level + (module or "")
+        base = package[: len(package) - (level - 1)]
+        return ".".join([*base, module] if module else base)
+
+    def scope_qualname(self, scope: Scope) -> str | None:
+        """`module.function`, `module.Class.method`, `module.outer.<locals>.inner`."""
+        parts: list[str] = []
+        current: Scope | None = scope
+        while current is not None and current.kind != "module":
+            name = getattr(current.node, "name", None)
+            if name is None:  # a lambda
+                return None
+            parts.append(name)
+            if isinstance(current.parent, FunctionScope):
+                parts.append("<locals>")
+            current = current.parent
+        if not parts:
+            return None
+        return ".".join([self.module_name or LOCAL_PREFIX, *reversed(parts)])
 
     def resolve(self, expr: ast.expr, scope: Scope) -> str | None:
         """The canonical dotted name `expr` stands for, when it is a module or object path.
@@ -266,14 +314,22 @@ class SemanticModel:
             return False
         if qualname in PYDANTIC_BASES:
             return True
-        return any(scope.is_pydantic and self.class_qualname(node) == qualname
-                   for node, scope in self.classes.items())
+        found = self.class_named(qualname)
+        if found is not None and found[1].is_pydantic:
+            return True
+        # A project base class from another module, at any depth.
+        return self.project is not None and not self.is_local(qualname) and self.project.is_pydantic_class(qualname)
 
     def class_qualname(self, node: ast.ClassDef) -> str:
         return self.local_qualname(node.name)
 
-    def pydantic_classes(self) -> list[tuple[ast.ClassDef, ClassScope]]:
-        return [(node, scope) for node, scope in self.classes.items() if scope.is_pydantic]
+    def add_class(self, node: ast.ClassDef, scope: ClassScope) -> None:
+        self.classes[node] = scope
+        self._classes_by_qualname[self.class_qualname(node)] = (node, scope)
+
+    def class_named(self, qualname: str | None) -> tuple[ast.ClassDef, ClassScope] | None:
+        """The class of this module called `qualname` (the last one, if redefined)."""
+        return self._classes_by_qualname.get(qualname) if qualname else None
 
     # ------------------------------------------------------------------ FastAPI
 
@@ -285,6 +341,8 @@ class SemanticModel:
             return "dependency"
         if node in self.callbacks:
             return "callback"
+        if node in self.project_roles:
+            return self.project_roles[node]
         # `@router.get(...)` on a router this module cannot see (imported from another
         # module, or built by a factory) is still a route.
         for decorator in getattr(node, "decorator_list", ()):
@@ -294,9 +352,31 @@ class SemanticModel:
                     return "route"
                 if func.attr in CALLBACK_DECORATOR_NAMES:
                     return "callback"
-        if self._has_fastapi_signature(node):
+        if self._has_fastapi_signature(node) or self._raises_http_exception(node):
             return "injected"
         return None
+
+    def callback_kind(self, node: ast.AST) -> str | None:
+        """How a FastAPI callback was registered: "exception_handler", "on_event", "middleware"."""
+        if node in self.callbacks:
+            return self.callbacks[node]
+        for decorator in getattr(node, "decorator_list", ()):
+            if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute):
+                if decorator.func.attr in CALLBACK_DECORATOR_NAMES:
+                    return decorator.func.attr
+        return None
+
+    def _raises_http_exception(self, node: ast.AST) -> bool:
+        """`raise HTTPException(...)` in its own body: only FastAPI turns that into a response,
+        so the function is an endpoint or a dependency, registered in some other module."""
+        function_scope = next((f for f in self.functions if f.node is node), None)
+        scope = function_scope if function_scope is not None else self.module
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Raise) and isinstance(sub.exc, ast.Call):
+                target = self.resolve(sub.exc.func, scope)
+                if target in ("fastapi.HTTPException", "starlette.exceptions.HTTPException"):
+                    return True
+        return False
 
     def _has_fastapi_signature(self, node: ast.AST) -> bool:
         args = getattr(node, "args", None)

@@ -80,6 +80,15 @@ PYDANTIC_BASES = frozenset(
     }
 )
 DEPENDS_FUNCTIONS = frozenset({"fastapi.Depends", "fastapi.Security"})
+# Functions that run the callable they are given in a worker thread.
+OFFLOADING_CALLS = frozenset(
+    {
+        "asyncio.to_thread",
+        "starlette.concurrency.run_in_threadpool",
+        "anyio.to_thread.run_sync",
+        "functools.partial",  # runs nothing itself; what it wraps is usually offloaded
+    }
+)
 
 
 def canonical(qualname: str | None) -> str | None:

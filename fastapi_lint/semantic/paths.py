@@ -342,3 +342,42 @@ def covers(earlier: PathPattern | Sequence[PathPattern], later: PathPattern) -> 
     if witness is not None:
         return Inclusion(False, witness)
     return Inclusion(True, example)
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Whether some path is matched by both patterns; `path` is the shortest one. Giving up
+    (`MAX_STATES`) answers `exists=True` with no path: a caller proving that two routes
+    never compete must not take silence for proof."""
+
+    exists: bool
+    path: str | None
+
+
+def overlap(first: PathPattern, second: PathPattern) -> Overlap:
+    """Is there a path that both patterns match?"""
+    classes = alphabet([first, second])
+    a, b = _automaton([first]), _automaton([second])
+    start = (a.closure([a.start]), b.closure([b.start]))
+    parents: dict[tuple, tuple | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if a.accepts(node[0]) and b.accepts(node[1]):
+            chars = []
+            while parents[node] is not None:
+                node, char = parents[node]
+                chars.append(char)
+            return Overlap(True, "".join(reversed(chars)))
+        for char_class in classes:
+            next_a = a.move(node[0], char_class)
+            next_b = b.move(node[1], char_class) if next_a else frozenset()
+            if not next_b:
+                continue
+            successor = (next_a, next_b)
+            if successor not in parents:
+                if len(parents) >= MAX_STATES:
+                    return Overlap(True, None)
+                parents[successor] = (node, char_class.representative)
+                queue.append(successor)
+    return Overlap(False, None)

@@ -24,12 +24,12 @@ class FastAPIRegistration:
             return "app"
         if qualname in FASTAPI_ROUTER_CLASSES:
             return "router"
-        for node, scope in self.model.classes.items():
-            if self.model.class_qualname(node) == qualname:
-                for base in scope.base_qualnames:
-                    kind = self._router_class_kind(base)
-                    if kind:
-                        return kind
+        found = self.model.class_named(qualname)
+        if found is not None:
+            for base in found[1].base_qualnames:
+                kind = self._router_class_kind(base)
+                if kind:
+                    return kind
         return None
 
     def _router_of(self, expr: ast.expr) -> fm.RouterObject | None:
@@ -126,7 +126,8 @@ class FastAPIRegistration:
         return None
 
     def _register_decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        for decorator in node.decorator_list:
+        # Decorators apply bottom-up: the one nearest the `def` registers its route first.
+        for decorator in reversed(node.decorator_list):
             call = decorator if isinstance(decorator, ast.Call) else None
             func = call.func if call is not None else decorator
             if not isinstance(func, ast.Attribute):
@@ -135,7 +136,7 @@ class FastAPIRegistration:
             if owner is None:
                 continue
             if func.attr in CALLBACK_DECORATOR_NAMES:
-                self.model.callbacks.add(node)
+                self.model.callbacks[node] = func.attr
                 continue
             if call is None:
                 continue
@@ -251,17 +252,28 @@ class FastAPIRegistration:
             self._register_dependency_target(target.body)
             self._register_dependency_target(target.orelse)
             return
+        if isinstance(target, ast.Call):
+            # `Depends(RoleChecker("admin"))`: FastAPI calls the instance's `__call__`.
+            instance_type = self.model.infer_type(target, self.scope)
+            method = self._class_method(instance_type, "__call__") if instance_type else None
+            if method is not None:
+                self.model.dependencies.add(method)
+            return
         if isinstance(target, ast.Attribute):
             # `Depends(service.method)` on an instance of a class of this module.
             method = self._method_of(target)
             if method is not None:
                 self.model.dependencies.add(method)
+            else:  # `Depends(deps.get_db)`: a function of another module
+                self._note_imported_name(target, self.model.dependency_names)
             return
         if not isinstance(target, ast.Name):
             return
         binding = self.scope.lookup(target.id)
         if binding is None:
             self.model.late_dependency_names.add(target.id)
+        elif binding.kind == "import" and binding.qualname:
+            self.model.dependency_names.add(binding.qualname)
         elif binding.kind == "function":
             self.model.dependencies.add(binding.node)
         elif binding.kind == "value" and binding.type:
@@ -275,11 +287,11 @@ class FastAPIRegistration:
         return self._class_method(owner_type, expr.attr) if owner_type else None
 
     def _class_method(self, class_qualname: str, name: str) -> ast.AST | None:
-        for node, scope in self.model.classes.items():
-            if self.model.class_qualname(node) == class_qualname:
-                method = scope.bindings.get(name)
-                if method is not None and method.kind == "function":
-                    return method.node
+        found = self.model.class_named(class_qualname)
+        if found is not None:
+            method = found[1].bindings.get(name)
+            if method is not None and method.kind == "function":
+                return method.node
         return None
 
     def _note_functions_passed(self, call: ast.Call, target: str | None) -> None:
@@ -304,6 +316,21 @@ class FastAPIRegistration:
                 definition = self._definition_of(arg)
                 if isinstance(definition, ast.AsyncFunctionDef):
                     self.model.passed_by_reference.add(definition)
+                elif definition is None:
+                    self._note_imported_name(arg, self.model.referenced_names)
+
+    def _note_imported_name(self, expr: ast.expr, names: set[str]) -> None:
+        """Record the qualname of `name` or `module.name` when it comes from an import."""
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return
+        binding = self.scope.lookup(root.id)
+        if binding is not None and binding.kind == "import":
+            qualname = self.model.resolve(expr, self.scope)
+            if qualname:
+                names.add(qualname)
 
     def _note_dependency_override(self, target: ast.expr, value: ast.expr) -> None:
         """`app.dependency_overrides[dep] = override`: the override is a dependency."""

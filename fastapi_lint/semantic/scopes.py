@@ -92,8 +92,9 @@ class FunctionScope(Scope):
     awaits: int = 0  # `await`, `async for`, `async with` in its own body
     yields: int = 0
     calls: list[CallRecord] = field(default_factory=list)
-    # The FastAPI role, decided from the module: "route", "dependency", "callback".
-    role: str | None = None
+    # For a lambda: True when it runs right where it is written, inside a body that runs
+    # on the loop (`sorted(xs, key=lambda x: ...)`, `map(lambda ...)`).
+    inline_on_loop: bool = False
 
     @property
     def name(self) -> str:
@@ -101,9 +102,12 @@ class FunctionScope(Scope):
 
     @property
     def runs_on_event_loop(self) -> bool:
-        """An `async def` body runs on the loop; `def` and `lambda` bodies never do here.
+        """An `async def` body runs on the loop, a `def` body does not here.
 
-        A nested `def` called directly from the async body does block the loop, but
-        that is a call through a helper, reported separately.
+        A lambda runs on the loop when it is passed straight to an ordinary call in an
+        `async def` body; one handed to an offloading function (`asyncio.to_thread`,
+        `run_in_threadpool`, ...) or stored for later is not analysed as on the loop. A
+        nested `def` called directly from the async body does block the loop, but that is
+        a call through a helper, not a call in this body.
         """
-        return self.is_async
+        return self.is_async or self.inline_on_loop

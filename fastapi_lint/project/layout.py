@@ -1,0 +1,79 @@
+"""Where a project starts and what each of its files is called when imported.
+
+The project root is the directory of the nearest `pyproject.toml` above the checked path
+(or the checked directory itself when there is none). A file's dotted module name is what
+`import` would call it when the project is on `sys.path`:
+
+- inside packages (directories with `__init__.py`), the name starts at the outermost
+  package: `backend/app/routers/items.py` with `app/__init__.py` and
+  `app/routers/__init__.py` is `app.routers.items`, wherever the root is;
+- a `src/` directory directly under the root is an import root (`src/acme/api.py` is
+  `acme.api`), as in setuptools' and ruff's `src` layout;
+- outside packages, the name is the path from the root (or `src/`): `main.py` is `main`,
+  `app/main.py` (a namespace package) is `app.main`.
+
+A directory holding its own `pyproject.toml` below the root is another project and is not
+part of this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_MARKER = "pyproject.toml"
+SOURCE_DIRECTORY = "src"
+
+
+@dataclass(frozen=True)
+class ModuleName:
+    name: str  # dotted: "app.routers.items"
+    is_package: bool  # an `__init__.py`: its relative imports start from itself
+
+
+def find_project_root(path: Path) -> Path | None:
+    """The directory of the nearest `pyproject.toml` at or above `path`; for a directory
+    with none above it, the directory itself; None for a lone file (single-file mode)."""
+    path = path.resolve()
+    start = path if path.is_dir() else path.parent
+    for candidate in (start, *start.parents):
+        if (candidate / PROJECT_MARKER).is_file():
+            return candidate
+    return path if path.is_dir() else None
+
+
+def import_roots(root: Path) -> list[Path]:
+    """Directories that are on `sys.path` when the project runs: `src/` first, then the root."""
+    source = root / SOURCE_DIRECTORY
+    return [source, root] if source.is_dir() and not (source / "__init__.py").exists() else [root]
+
+
+def module_name(path: Path, root: Path) -> ModuleName | None:
+    """The dotted name of `path` in the project at `root`; None when it has none
+    (not a `.py`/`.pyi` file, a name that is not an identifier, outside the root)."""
+    path = path.resolve()
+    if path.suffix not in (".py", ".pyi"):
+        return None
+    is_package = path.stem == "__init__"
+    directory = path.parent
+    # The outermost package that holds the file: its parent is where imports start.
+    package_top = directory
+    while (package_top / "__init__.py").exists() and package_top.parent != package_top:
+        package_top = package_top.parent
+    if package_top != directory:
+        base = package_top
+    else:  # not in a package: a top-level module, or a namespace package's module
+        base = next((r for r in import_roots(root) if r == directory or r in directory.parents), None)
+        if base is None:
+            return None
+    parts = list(path.relative_to(base).with_suffix("").parts)
+    if is_package:
+        parts = parts[:-1]
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ModuleName(".".join(parts), is_package)
+
+
+def is_nested_project(directory: Path, root: Path) -> bool:
+    """A directory below the root with its own `pyproject.toml` is a project of its own."""
+    return directory != root and (directory / PROJECT_MARKER).is_file()

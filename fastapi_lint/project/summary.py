@@ -1,0 +1,344 @@
+"""A module's summary: what other modules of the project need to know about it.
+
+It is computed from the checker's one walk of the file (the `SemanticModel` it leaves
+behind), is plain data (JSON on disk, see `cache.py`), and holds:
+
+- `names`: the module's top-level names: imports (local name -> absolute qualname),
+  functions, classes, and values (with their class when known, or the router they hold);
+- `functions`: every `def`/`async def` (methods and nested ones too, named like Python's
+  `__qualname__`), whether it is async, awaits or yields, its FastAPI role in this module,
+  and the calls it makes that are not provably cheap (awaited calls never are): each with
+  its target qualname, its blocking API when `classify_blocking_call` knows it, and its
+  cost as FPI120's `CallCostJudge` sees it from this module alone;
+- `classes`: bases (qualnames), Pydantic-ness as far as this module knows, methods;
+- `routers`: apps and routers with their prefix and their events in registration order
+  (routes, includes with the child router as a local index or an imported qualname, mounts);
+- `external_routes`: routes registered with a decorator on a router imported from another
+  module; `dependencies` and `references`: imported functions used as dependencies or
+  passed by reference (to `asyncio.to_thread`, `add_event_handler`, ...);
+- `notes`: what could not be resolved statically, for `--verbose`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..checker import CallContext, Checker
+from ..semantic import fastapi_model as fm
+from ..semantic.blocking import classify_blocking_call
+from ..semantic.call_cost import CallCostJudge
+from ..semantic.model import ROUTE_DECORATOR_NAMES
+from ..semantic.scopes import FunctionScope
+
+SUMMARY_VERSION = 1
+_MAX_TEXT = 60
+
+
+def _position(node: ast.AST) -> list[int]:
+    """[line, column, end line, end column]; columns are `ast`'s UTF-8 byte offsets."""
+    return [
+        node.lineno, node.col_offset,
+        getattr(node, "end_lineno", None) or node.lineno, getattr(node, "end_col_offset", None) or node.col_offset,
+    ]
+
+
+def _text(node: ast.AST) -> str:
+    text = " ".join(ast.unparse(node).split())
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
+
+
+@dataclass
+class CallSummary:
+    position: list[int]
+    display: str  # the callee as written: "mailer.send"
+    target: str | None  # canonical qualname of the callee
+    blocking: list[str] | None  # [code, api] when FPI100-FPI104's catalog lists the call
+    cost: str  # "blocking", "unknown" or "local" (cheap calls are not kept)
+    api: str  # how FPI120 names it: "mailer.send()"
+    callee: str | None  # the function it leads to: a same-module function, or `target`
+
+
+@dataclass
+class FunctionSummary:
+    qualname: str
+    position: list[int]
+    is_async: bool
+    awaits: int
+    yields: int
+    role: str | None
+    calls: list[CallSummary] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+
+@dataclass
+class ClassSummary:
+    qualname: str
+    line: int
+    bases: list[str]
+    is_pydantic: bool
+    methods: list[str]
+
+
+@dataclass
+class RouterSummary:
+    kind: str  # "app" or "router"
+    name: str
+    position: list[int]
+    prefix: str | None
+    builtin_paths: list[list[str]]
+    opaque: bool
+    callback_only: bool
+    # Events in registration order, as dicts with "type": "route" | "include" | "mount".
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ModuleSummary:
+    module: str
+    path: str  # relative to the project root, POSIX
+    is_package: bool
+    names: dict[str, list] = field(default_factory=dict)
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    classes: dict[str, ClassSummary] = field(default_factory=dict)
+    routers: list[RouterSummary] = field(default_factory=list)
+    external_routes: list[dict[str, Any]] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    star_imports: list[str] = field(default_factory=list)
+    notes: list[list] = field(default_factory=list)  # [line, message]
+    error: str | None = None  # the file could not be read or parsed
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModuleSummary:
+        data = dict(data)
+        data["functions"] = {
+            q: FunctionSummary(**{**f, "calls": [CallSummary(**c) for c in f["calls"]]})
+            for q, f in data["functions"].items()
+        }
+        data["classes"] = {q: ClassSummary(**c) for q, c in data["classes"].items()}
+        data["routers"] = [RouterSummary(**r) for r in data["routers"]]
+        return cls(**data)
+
+
+# ---------------------------------------------------------------------- building
+
+
+def summarize(checker: Checker, path: str, judge_costs: bool = True) -> ModuleSummary:
+    """The summary of the module `checker` has walked (`checker.run()` already called)."""
+    return _Summarizer(checker, path, judge_costs).build()
+
+
+class _Summarizer:
+    def __init__(self, checker: Checker, path: str, judge_costs: bool) -> None:
+        self.checker = checker
+        self.model = checker.model
+        self.judge = CallCostJudge(self.model) if judge_costs else None
+        self.scopes = {function.node: function for function in self.model.functions}
+        self.summary = ModuleSummary(self.model.module_name or "<module>", path, self.model.is_package)
+        self._branches: fm.RegistrationBranches | None = None
+
+    def build(self) -> ModuleSummary:
+        self._names()
+        for function in self.model.functions:
+            self._function(function)
+        for node, class_scope in self.model.classes.items():
+            qualname = self.model.scope_qualname(class_scope)
+            if qualname is not None:
+                methods = [name for name, b in class_scope.bindings.items() if b.kind == "function"]
+                self.summary.classes[qualname] = ClassSummary(
+                    qualname, node.lineno, list(class_scope.base_qualnames), class_scope.is_pydantic, methods
+                )
+        index = {id(obj): i for i, obj in enumerate(self.model.routers)}
+        for obj in self.model.routers:
+            self.summary.routers.append(self._router(obj, index))
+        self.summary.dependencies = sorted(self.model.dependency_names)
+        self.summary.references = sorted(self.model.referenced_names)
+        return self.summary
+
+    # ------------------------------------------------------------------ names
+
+    def _names(self) -> None:
+        router_index = {id(obj): i for i, obj in enumerate(self.model.routers)}
+        for name, binding in self.model.module.bindings.items():
+            if binding.kind == "import":
+                self.summary.names[name] = ["import", binding.qualname]
+            elif binding.kind in ("function", "class"):
+                self.summary.names[name] = [binding.kind]
+            else:
+                router = router_index.get(id(binding.router)) if binding.router is not None else None
+                self.summary.names[name] = ["value", binding.type, router]
+        for statement in self.checker.tree.body:
+            if isinstance(statement, ast.ImportFrom) and any(a.name == "*" for a in statement.names):
+                module = self.model.absolute_import(statement.level or 0, statement.module)
+                self.summary.star_imports.append(module)
+                self._note(statement, f"`from {module} import *`: the names it brings are not resolved")
+
+    def _note(self, node: ast.AST, message: str) -> None:
+        self.summary.notes.append([node.lineno, message])
+
+    # ------------------------------------------------------------------ functions
+
+    def _function(self, function: FunctionScope) -> None:
+        qualname = self.model.scope_qualname(function)
+        if qualname is None:
+            return
+        summary = FunctionSummary(
+            qualname, _position(function.node), function.is_async, function.awaits, function.yields,
+            self.model.role_of(function.node),
+        )
+        for record in function.calls:
+            if record.awaited:
+                continue
+            call = CallContext(function, function, record.target, False)
+            found = self._call(record.call, call)
+            if found is not None:
+                summary.calls.append(found)
+        self.summary.functions[qualname] = summary
+        self._external_routes(function, qualname)
+
+    def _call(self, call: ast.Call, ctx: CallContext) -> CallSummary | None:
+        blocking = classify_blocking_call(call, ctx, self.model)
+        display = _text(call.func)
+        if blocking is not None:
+            return CallSummary(
+                _position(call), display, ctx.target, [blocking.code, blocking.api], "blocking",
+                f"{blocking.api}()", ctx.target,
+            )
+        if self.judge is None:
+            if ctx.target is None:
+                return None
+            return CallSummary(_position(call), display, ctx.target, None, "unknown", display + "()", ctx.target)
+        cost = self.judge.judge(call, ctx)
+        if cost.kind == "cheap":
+            return None
+        callee = ctx.target
+        if cost.kind == "local" and cost.local is not None:
+            scope = self.scopes.get(cost.local)
+            callee = self.model.scope_qualname(scope) if scope is not None else callee
+        return CallSummary(_position(call), display, ctx.target, None, cost.kind, cost.api, callee)
+
+    def _external_routes(self, function: FunctionScope, qualname: str) -> None:
+        """`@router.get(...)` where `router` was imported from another module."""
+        for decorator in getattr(function.node, "decorator_list", ()):
+            if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
+                continue
+            if decorator.func.attr not in ROUTE_DECORATOR_NAMES:
+                continue
+            owner = decorator.func.value
+            root = owner
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            scope = function.parent or self.model.module
+            binding = scope.lookup(root.id) if isinstance(root, ast.Name) else None
+            if binding is None or binding.kind != "import":
+                continue
+            router = self.model.resolve(owner, scope)
+            attr = decorator.func.attr
+            path_expr = decorator.args[0] if decorator.args else next(
+                (k.value for k in decorator.keywords if k.arg == "path"), None
+            )
+            if attr in fm.HTTP_METHOD_DECORATORS:
+                methods = [fm.HTTP_METHOD_DECORATORS[attr]]
+            elif attr == "api_route":
+                methods_expr = next((k.value for k in decorator.keywords if k.arg == "methods"), None)
+                methods = sorted(self.checker._methods_value(methods_expr))
+            else:
+                methods = []
+            self.summary.external_routes.append({
+                "router": router, "kind": "websocket" if attr == "websocket" else "http",
+                "methods": methods, "path": self.checker.constant_str(path_expr),
+                "handler": qualname, "position": _position(decorator),
+            })
+
+    # ------------------------------------------------------------------ routers
+
+    def _router(self, obj: fm.RouterObject, index: dict[int, int]) -> RouterSummary:
+        summary = RouterSummary(
+            obj.kind, obj.name, _position(obj.node), obj.prefix, [list(p) for p in obj.builtin_paths],
+            obj.opaque, obj.callback_only,
+        )
+        for event in obj.events:
+            same_scope = event.scope is obj.scope
+            common = {
+                "position": _position(event.node), "same_scope": same_scope,
+                "branches": self._branches_of(event.node),
+            }
+            if isinstance(event, fm.Route):
+                summary.events.append({
+                    "type": "route", **common, "kind": event.kind, "methods": sorted(event.methods),
+                    "path": event.path, "own_prefix": event.own_prefix, "handler": self._handler(event),
+                    "custom_matching": fm.has_custom_matching(
+                        self.model, fm.ResolvedRoute(event, "", event.methods, event.kind, event.node)
+                    ),
+                })
+                if event.path is None:
+                    self._note(event.node, "a route whose path is not a constant string: left out")
+            elif isinstance(event, fm.Include):
+                child_index = index.get(id(event.child)) if event.child is not None else None
+                child_name = None
+                if event.child is None:
+                    child_name = self._included_name(event)
+                summary.events.append({
+                    "type": "include", **common, "child": child_index, "child_name": child_name,
+                    "prefix": event.prefix, "text": _text(event.node),
+                })
+                self._note_include(event, child_name, same_scope)
+            elif isinstance(event, fm.Mount):
+                summary.events.append({"type": "mount", **common, "path": event.path, "text": _text(event.node)})
+        return summary
+
+    def _handler(self, route: fm.Route) -> str | None:
+        if route.handler is not None:
+            scope = self.scopes.get(route.handler)
+            if scope is not None:
+                return self.model.scope_qualname(scope)
+            if isinstance(route.handler, ast.ClassDef):
+                return self.model.local_qualname(route.handler.name)
+            return None
+        call = route.node
+        if isinstance(call, ast.Call):  # `add_api_route("/x", views.handler)`
+            endpoint = call.args[1] if len(call.args) > 1 else next(
+                (k.value for k in call.keywords if k.arg == "endpoint"), None
+            )
+            if endpoint is not None:
+                return self.model.resolve(endpoint, route.scope or self.model.module)
+        return None
+
+    def _included_name(self, include: fm.Include) -> str | None:
+        """The qualname of an included router imported from another module."""
+        call = include.node
+        child = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "router"), None)
+        if not isinstance(child, (ast.Name, ast.Attribute)):
+            return None
+        root = child
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        scope = include.scope or self.model.module
+        binding = scope.lookup(root.id) if isinstance(root, ast.Name) else None
+        if binding is None or binding.kind != "import":
+            return None
+        return self.model.resolve(child, scope)
+
+    def _note_include(self, include: fm.Include, child_name: str | None, same_scope: bool) -> None:
+        text = _text(include.node)
+        if include.child is None and child_name is None:
+            self._note(include.node, f"`{text}`: the included router is not a name of this project "
+                                     "(built by a call, a loop variable, a parameter...): not resolved")
+        elif include.prefix is None:
+            self._note(include.node, f"`{text}`: the prefix is not a constant string: its routes are left out")
+        elif not same_scope:
+            self._note(include.node, f"`{text}` runs in another function than the one that built the "
+                                     "application: its place in the registration order is unknown")
+
+    def _branches_of(self, node: ast.AST) -> dict[str, str]:
+        if self._branches is None:
+            self._branches = fm.RegistrationBranches(self.checker.tree)
+        return self._branches.positions(node)

@@ -1,0 +1,240 @@
+"""The fixes of FPI100-FPI104: await instead of blocking.
+
+- FPI101: `time.sleep(x)` -> `await asyncio.sleep(x)`.
+- FPI100, FPI102, FPI103, FPI104: `f(a, k=v)` -> `await asyncio.to_thread(f, a, k=v)` (or
+  `await run_in_threadpool(f, a, k=v)`), so that the call runs in a worker thread.
+
+The edits touch only the text before the argument list's `(`, that `(` itself, and the end
+of the call: arguments, comments and line breaks inside the call stay as they were.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+from ..fixes import Applicability, Edit, Fix, ImportRequest
+from ..semantic.blocking import SLEEP, BlockingCall, classify_blocking_call
+from ..semantic.scopes import Binding
+from ._await_sites import SourceText, can_await_at, needs_parentheses, outer_calls_in_chain, parent_map
+from .base import Option
+
+RUN_IN_THREADPOOL = "starlette.concurrency.run_in_threadpool"
+_THREADPOOL_MODULES = ("fastapi.concurrency", "starlette.concurrency")
+OFFLOAD_CHOICES = ("auto", "asyncio.to_thread", "run_in_threadpool")
+OFFLOAD_OPTION = Option(
+    "offload-with",
+    "auto",
+    "How the fix runs a blocking call in a thread: `auto`, `asyncio.to_thread` or `run_in_threadpool`.",
+    choices=OFFLOAD_CHOICES,
+)
+
+# Calls that return at once: `httpx.stream(...)` and `Engine.begin()` return a context
+# manager that does its I/O in `__enter__`, `os.popen()` a pipe whose `read()` blocks.
+# Running the call itself in a thread would leave the blocking part on the loop.
+_NOT_OFFLOADABLE = frozenset(
+    {"httpx.stream", "httpx.Client.stream", "sqlalchemy.Engine.begin", "Engine.begin", "os.popen"}
+)
+# Objects bound to the thread that uses them: sqlite3 connections raise ProgrammingError
+# in another thread than the one that created them (unless `check_same_thread=False`), and
+# a `scoped_session`'s methods act on the calling thread's own session, so an offloaded
+# `registry.commit()` would commit another (empty) session.
+_THREAD_BOUND_PREFIXES = ("sqlite3.", "sqlalchemy.orm.scoped_session.")
+# Functions that run a callable in a thread: `asyncio.to_thread(requests.get(url))` calls
+# `get` on the loop by mistake; wrapping it in one more offload would not be the fix.
+_OFFLOADERS = frozenset({"asyncio.to_thread", RUN_IN_THREADPOOL, "anyio.to_thread.run_sync"})
+
+
+class AwaitFixer:
+    """Builds the fixes of one rule instance (one module): caches the text and parent maps."""
+
+    def __init__(self, rule) -> None:
+        self.rule = rule
+        self.model = rule.model
+        self._text: SourceText | None = None
+        self._parents: dict[ast.AST, dict[int, ast.AST]] = {}
+        self._threadpool_usage: tuple[bool, str | None] | None = None
+
+    @property
+    def text(self) -> SourceText:
+        if self._text is None:
+            self._text = SourceText(self.rule.checker.lines)
+        return self._text
+
+    def parents(self, function: ast.AST) -> dict[int, ast.AST]:
+        if function not in self._parents:
+            self._parents[function] = parent_map(function)
+        return self._parents[function]
+
+    # ------------------------------------------------------------------ entry point
+
+    def fix_for(self, call: ast.Call, ctx, found: BlockingCall, offload_with: str) -> Fix | None:
+        if ctx.function is None or ctx.function.node is None:
+            return None
+        parents = self.parents(ctx.function.node)
+        if not can_await_at(call, ctx.function.node, parents):
+            return None
+        opener = self.text.opening_parenthesis(call)
+        if opener is None:
+            return None
+        parenthesize = needs_parentheses(call, parents)
+        if found.code == SLEEP:
+            return self._sleep_fix(call, ctx, opener, parenthesize)
+        if self._offload_would_be_wrong(call, ctx, found, parents):
+            return None
+        return self._offload_fix(call, ctx, found, opener, parenthesize, offload_with)
+
+    # ------------------------------------------------------------------ FPI101
+
+    def _sleep_fix(self, call: ast.Call, ctx, opener: int, parenthesize: bool) -> Fix | None:
+        # `time.sleep` takes exactly one positional argument; anything else raises today,
+        # and `asyncio.sleep(delay, result)` would accept it.
+        if call.keywords or len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
+            return None
+        spelled = module_spelling(ctx.scope, self.model, "asyncio")
+        if spelled is None:
+            return None
+        name, imports = spelled
+        prefix = f"{'(' if parenthesize else ''}await {name}.sleep"
+        edits = [self._edit(self.text.start(call), opener, prefix)]
+        if parenthesize:
+            edits.append(self._edit(self.text.end(call), self.text.end(call), ")"))
+        return Fix(f"Replace with `await {name}.sleep(...)`", Applicability.UNSAFE, tuple(edits), imports)
+
+    # ------------------------------------------------------------------ FPI100, FPI102-FPI104
+
+    def _offload_would_be_wrong(self, call: ast.Call, ctx, found: BlockingCall, parents) -> bool:
+        """Cases where running `call` in a thread would not take the blocking off the loop,
+        or would break the program."""
+        if ctx.target in _NOT_OFFLOADABLE or found.api in _NOT_OFFLOADABLE:
+            return True
+        target = ctx.target or ""
+        if target.startswith(_THREAD_BOUND_PREFIXES) and not _sqlite_connect_for_any_thread(call, target):
+            return True
+        parent = parents.get(id(call))
+        if isinstance(parent, ast.Call) and call in parent.args:
+            callee = self.model.resolve(parent.func, ctx.scope)
+            if callee in _OFFLOADERS or (isinstance(parent.func, ast.Attribute) and parent.func.attr == "run_in_executor"):
+                return True
+        # `conn.execute(q).fetchall()`: one report for the chain; moving only the first call
+        # would leave the next blocking call on the loop, now hidden from the rule.
+        for outer in outer_calls_in_chain(call, parents):
+            outer_ctx = dataclasses.replace(ctx, target=self.model.resolve(outer.func, ctx.scope), awaited=False)
+            if classify_blocking_call(outer, outer_ctx, self.model, self.rule.extra_blocking_calls()) is not None:
+                return True
+        # `f(x for x in xs)`: the bare generator argument would need its own parentheses.
+        return len(call.args) == 1 and not call.keywords and isinstance(call.args[0], ast.GeneratorExp)
+
+    def _offload_fix(
+        self, call: ast.Call, ctx, found: BlockingCall, opener: int, parenthesize: bool, offload_with: str
+    ) -> Fix | None:
+        spelled = self._runner(call, ctx, offload_with)
+        if spelled is None:
+            return None
+        runner, imports = spelled
+        has_arguments = bool(call.args or call.keywords)
+        after_opener = self.text.text[opener + 1 : opener + 2]
+        separator = ("," if after_opener.isspace() else ", ") if has_arguments else ""
+        start, end = self.text.start(call), self.text.end(call)
+        edits = [
+            self._edit(start, start, f"{'(' if parenthesize else ''}await {runner}("),
+            self._edit(opener, opener + 1, separator),
+        ]
+        if parenthesize:
+            edits.append(self._edit(end, end, ")"))
+        return Fix(f"Run `{found.api}()` in a worker thread with `{runner}`", Applicability.UNSAFE, tuple(edits), imports)
+
+    def _runner(self, call: ast.Call, ctx, offload_with: str) -> tuple[str, tuple[ImportRequest, ...]] | None:
+        # `run_in_threadpool(func, *args, **kwargs)` takes `func` by keyword too: a call
+        # with a `func=` keyword (or a `**mapping` that might hold one) cannot go through it.
+        # `asyncio.to_thread(func, /, *args, **kwargs)` has no such problem.
+        keyword_safe = all(k.arg not in (None, "func") for k in call.keywords)
+        if offload_with == "run_in_threadpool" or (offload_with == "auto" and self._module_uses_threadpool()):
+            if keyword_safe:
+                return self._threadpool_spelling(ctx)
+            if offload_with == "run_in_threadpool":
+                return None
+        spelled = module_spelling(ctx.scope, self.model, "asyncio")
+        if spelled is None:
+            return None
+        return f"{spelled[0]}.to_thread", spelled[1]
+
+    def _module_uses_threadpool(self) -> bool:
+        return self._threadpool_facts()[0]
+
+    def _threadpool_facts(self) -> tuple[bool, str | None]:
+        """Whether the module calls `run_in_threadpool`, and the module it imports it from."""
+        if self._threadpool_usage is None:
+            names, source, used = set(), None, False
+            tree = self.rule.checker.tree
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module in _THREADPOOL_MODULES:
+                    for alias in node.names:
+                        if alias.name == "run_in_threadpool":
+                            names.add(alias.asname or alias.name)
+                            source = source or node.module
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    if (isinstance(func, ast.Name) and func.id in names) or (
+                        isinstance(func, ast.Attribute) and func.attr == "run_in_threadpool"
+                    ):
+                        used = True
+                        break
+            self._threadpool_usage = (used, source)
+        return self._threadpool_usage
+
+    def _threadpool_spelling(self, ctx) -> tuple[str, tuple[ImportRequest, ...]] | None:
+        binding = ctx.scope.lookup("run_in_threadpool")
+        if binding is not None and _imports(binding, RUN_IN_THREADPOOL):
+            return "run_in_threadpool", ()
+        alias = _visible_alias(ctx.scope, self.model, RUN_IN_THREADPOOL)
+        if alias is not None:
+            return alias, ()
+        if binding is not None:
+            return None
+        module = self._threadpool_facts()[1] or "fastapi.concurrency"
+        return "run_in_threadpool", (ImportRequest(module, "run_in_threadpool"),)
+
+    def _edit(self, begin: int, end: int, content: str) -> Edit:
+        return Edit(content, self.text.location(begin), self.text.location(end))
+
+
+def module_spelling(scope, model, module: str) -> tuple[str, tuple[ImportRequest, ...]] | None:
+    """How code at `scope` names `module` (`asyncio`, or an alias such as `aio`), and the
+    import to request; None when the name is taken by something else and no alias exists."""
+    binding = scope.lookup(module)
+    if binding is not None and _imports(binding, module):
+        # A module-level import is requested again: the engine drops a request the module
+        # already satisfies, and adds the import when the existing one is conditional.
+        module_level = model.module.bindings.get(module) is binding
+        return module, ((ImportRequest(module),) if module_level else ())
+    alias = _visible_alias(scope, model, module)
+    if alias is not None:
+        return alias, ()
+    if binding is None:
+        return module, (ImportRequest(module),)
+    return None
+
+
+def _imports(binding: Binding, qualname: str) -> bool:
+    return binding.kind == "import" and binding.qualname == qualname
+
+
+def _visible_alias(scope, model, qualname: str) -> str | None:
+    """A name bound to `qualname` by an import (`import asyncio as aio`) that `scope` sees."""
+    current = scope
+    while current is not None:
+        for name, binding in current.bindings.items():
+            if _imports(binding, qualname) and scope.lookup(name) is binding:
+                return name
+        current = current.parent
+    return None
+
+
+def _sqlite_connect_for_any_thread(call: ast.Call, target: str | None) -> bool:
+    """`sqlite3.connect(path, check_same_thread=False)`: usable from any thread."""
+    return target == "sqlite3.connect" and any(
+        k.arg == "check_same_thread" and isinstance(k.value, ast.Constant) and k.value.value is False
+        for k in call.keywords
+    )
