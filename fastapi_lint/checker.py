@@ -13,33 +13,23 @@ import sys
 import warnings
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
 from .rules import Rule
 from .semantic.model import SemanticModel
-from .semantic.names import DEPENDS_FUNCTIONS, OFFLOADING_CALLS, FASTAPI_APP_CLASSES, FASTAPI_ROUTER_CLASSES, canonical
+from .semantic.names import (
+    DEPENDS_FUNCTIONS,
+    FASTAPI_APP_CLASSES,
+    FASTAPI_ROUTER_CLASSES,
+    OFFLOADING_CALLS,
+    canonical,
+)
 from .semantic.registration import FastAPIRegistration
-from .semantic.scopes import Binding, CallRecord, ClassScope, FunctionScope, Scope
+from .semantic.scopes import Binding, CallContext, CallRecord, ClassScope, FunctionScope, Scope
 from .settings import Settings
 from .source import SourceDecodeError, decode_source, syntax_error_message
 from . import noqa as noqa_mod
-
-
-@dataclass
-class CallContext:
-    """Where a call happens, as rules need to know it."""
-
-    scope: Scope
-    function: FunctionScope | None  # innermost def/async def/lambda, None at module level
-    target: str | None  # canonical qualname of the callee, when resolvable
-    awaited: bool
-
-    @property
-    def on_event_loop(self) -> bool:
-        """True when the call runs on the event loop: directly in an `async def` body."""
-        return self.function is not None and self.function.runs_on_event_loop
 
 
 class Checker(FastAPIRegistration):

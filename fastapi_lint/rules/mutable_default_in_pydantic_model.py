@@ -86,6 +86,28 @@ class MutableDefaultInPydanticModel(Rule):
         tags: list[str] = Field(default_factory=list)
     ```
 
+    ## Fix safety
+    The fix is unsafe: it changes the model's JSON schema and the OpenAPI document. It
+    rewrites the default as `Field(default_factory=...)`, keeping every other `Field`
+    argument and the comments as written. Instances still get their own list, dict or set
+    (Pydantic copied the default; the factory builds a new one), so the values a model
+    holds do not change. What changes is what the model publishes: `"default": []`
+    disappears from `model_json_schema()` and from the OpenAPI document (clients and SDK
+    generators that read it see a field without a default), `Model.model_fields[...].default`
+    becomes `PydanticUndefined`, and on `pydantic.v1` models `.dict(exclude_defaults=True)`
+    keeps the field (v1 does not compare a factory's value with a default).
+
+    The factory is `list` or `dict` for an empty literal, the class itself for a
+    constructor called without arguments (`set`, `deque`), and `lambda: <the default>`
+    otherwise. The lambda runs at each instantiation, outside the class body, so it is only
+    offered when it rebuilds the same value: every name in it is a builtin or a module-level
+    import, class or function, and every call is to a builtin or a container constructor
+    (`[DEFAULT_TAG]`, `[make_tag()]` or a name of the class body get no fix). `Field` is the
+    one the module already imports for the model's library (Pydantic, `pydantic.v1` or
+    SQLModel, under the module's own spelling such as `pd.Field`); otherwise the fix adds
+    `from pydantic import Field` (or from `sqlmodel`, `pydantic.v1`), only when the name
+    `Field` is free.
+
     ## References
     - [Pydantic: Fields with non-hashable default values](https://docs.pydantic.dev/latest/concepts/models/#fields-with-non-hashable-default-values)
     - [Pydantic: Default values](https://docs.pydantic.dev/latest/concepts/fields/#default-values)

@@ -117,6 +117,17 @@ class PostRouteWithout201(Rule):
         return item
     ```
 
+    ## Fix safety
+    The fix is unsafe: it changes the API contract. It adds `status_code=...` to the route's
+    registration, after its last argument (on a line of its own when the arguments are one
+    per line), spelled as the module spells status codes: `status.HTTP_201_CREATED` under
+    the module's own name for FastAPI's or Starlette's `status`, else a bare
+    `HTTP_201_CREATED` the module imports, else `HTTPStatus.CREATED`, else `201`. After
+    the fix the route answers 201 and OpenAPI documents 201 instead of 200: a client that
+    checks for 200 breaks. There is no fix when the handler returns a response built
+    without a status code (the decorator's code would only change OpenAPI), nor for an
+    `api_route` that also takes other methods (they would answer 201 too).
+
     ## Options
     - `action-words`: words that mark a POST route as an action rather than a creation,
       matched against the words of the handler name and of the last path segment (a

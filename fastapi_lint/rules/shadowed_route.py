@@ -26,7 +26,10 @@ class ShadowedRoute(Rule):
     The order is the one Starlette tries routes in: FastAPI's documentation routes
     (`/openapi.json`, `/docs`, `/docs/oauth2-redirect`, `/redoc`) first, then the
     application's routes in registration order, each `include_router()` contributing its
-    router's routes (with their prefixes) at the place of the call. Path convertors are taken
+    router's routes (with their prefixes) at the place of the call; that includes routes
+    added to the router after the call, which FastAPI 0.165 serves there (it resolves
+    included routers lazily; FastAPI 0.115 never serves such a route: 404, and absent from
+    OpenAPI). Path convertors are taken
     into account (`{book_id:int}` does not match `featured`, `{file:path}` spans segments),
     as are partial segments such as `{name}.json` and mounts, which take every method under
     their prefix. Routes with different methods never shadow each other; `@app.get` does not
@@ -81,6 +84,25 @@ class ShadowedRoute(Rule):
     async def read_book(book_id: str):
         return {"book_id": book_id}
     ```
+
+    ## Fix safety
+    The fix is unsafe: it changes routing, which is its point (the requests the earlier
+    route took from the shadowed one go to the shadowed one). It moves the shadowed
+    route's whole definition (the comment lines directly above it, its decorators and its
+    function) above the route that shadows it, and is only offered when:
+
+    - both are top-level definitions of the module, registered on the same application or
+      router object, and a single route shadows it (not a mount, a documentation route,
+      several routes together or a route of another router);
+    - every statement it jumps over is a definition, an import, an assignment or a route
+      registration (no `include_router()` or `mount()` in between), none binds or changes a
+      name that the moved decorators, default values or annotations use (FastAPI resolves
+      a route's annotations when its decorator runs, even under `from __future__ import
+      annotations`), and none uses or binds the moved function's name;
+    - after the move the route is not shadowed any more, no route it jumps over becomes
+      shadowed (an exact duplicate gets no fix), and no route it jumps over loses a request
+      to it other than the ones the shadowing route used to take, which is decided exactly
+      on the paths as Starlette compiles them.
 
     ## References
     - [FastAPI: Path Parameters, order matters](https://fastapi.tiangolo.com/tutorial/path-params/#order-matters)

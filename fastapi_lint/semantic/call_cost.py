@@ -28,7 +28,7 @@ from typing import Iterable
 
 from .blocking import classify_blocking_call
 from .names import DEPENDS_FUNCTIONS
-from .scopes import Binding, FunctionScope, Scope
+from .scopes import Binding, CallContext, FunctionScope, Scope
 
 CHEAP_MODULES = frozenset(
     """
@@ -217,8 +217,6 @@ class CallCostJudge:
                 expr.right, scope, depth + 1
             )
         if isinstance(expr, ast.Call):
-            from ..checker import CallContext  # the judge needs a context like the walk's
-
             ctx = CallContext(scope, scope.enclosing_function(), self.model.resolve(expr.func, scope), False)
             cost = self.judge(expr, ctx)
             return cost.kind == "cheap"

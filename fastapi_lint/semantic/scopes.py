@@ -111,3 +111,19 @@ class FunctionScope(Scope):
         a call through a helper, not a call in this body.
         """
         return self.is_async or self.inline_on_loop
+
+
+@dataclass
+class CallContext:
+    """Where a call happens, as rules need to know it."""
+
+    scope: Scope
+    function: FunctionScope | None  # innermost def/async def/lambda, None at module level
+    target: str | None  # canonical qualname of the callee, when resolvable
+    awaited: bool
+
+    @property
+    def on_event_loop(self) -> bool:
+        """True when the call runs on the event loop: in an `async def` body
+        (or a lambda run right there)."""
+        return self.function is not None and self.function.runs_on_event_loop

@@ -1,0 +1,309 @@
+"""The project model: every module's summary, and the questions that need several of them.
+
+- `resolve(qualname)`: what a dotted name stands for, across modules: packages,
+  `__init__` re-exports, `from .x import y as z`, `import pkg.mod as m`, methods of
+  project classes (inherited ones too) and of module-level instances.
+- `is_pydantic_class(qualname)`: a class whose Pydantic base is anywhere in the project,
+  through any depth of project base classes and mixins.
+- `role_of(qualname)`: "route" or "dependency" when another module registers the function
+  (`Depends(get_query_token)`, `add_api_route("/x", views.handler)`, `@imported_router.get`).
+- `blocking_chain(qualname)` (FPI110) and `call_cost(...)` (FPI120): what calling a project
+  function reaches, through any number of synchronous project functions.
+- `routing`: the applications and their registration order (`routing.py`).
+
+Everything is computed lazily and memoised: a run asks few questions of a large project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..semantic.names import PYDANTIC_BASES, canonical
+from .summary import ClassSummary, FunctionSummary, ModuleSummary
+
+_MAX_DEPTH = 25  # re-export chains, inheritance and call chains deeper than this: unknown
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """What a qualname resolves to in the project."""
+
+    kind: str  # "module", "function", "class", "router", "value"
+    qualname: str  # where it is defined: "app.mailer.send", "app.models.Item"
+    module: ModuleSummary
+    type: str | None = None  # for values: their class, when known
+    router: int | None = None  # for routers: their index in `module.routers`
+
+
+@dataclass(frozen=True)
+class Chain:
+    """What a call reaches: "blocking" (a catalogued API) or "unknown" (may block), and
+    the calls that lead there, as written: ("mailer.send", "smtplib.SMTP")."""
+
+    kind: str
+    steps: tuple[str, ...]
+
+
+CHEAP = "cheap"
+
+
+class ProjectModel:
+    def __init__(self, root: Path | None, summaries: Iterable[ModuleSummary]) -> None:
+        self.root = root
+        self.modules: dict[str, ModuleSummary] = {}
+        self.duplicates: list[ModuleSummary] = []  # same module name as another file
+        for summary in summaries:
+            known = self.modules.get(summary.module)
+            # `x.py` wins over its stub `x.pyi`; otherwise the first file found.
+            if known is None or (known.path.endswith(".pyi") and not summary.path.endswith(".pyi")):
+                self.modules[summary.module] = summary
+                if known is not None:
+                    self.duplicates.append(known)
+            else:
+                self.duplicates.append(summary)
+        self._resolved: dict[str, Symbol | None] = {}
+        self._pydantic: dict[str, bool] = {}
+        self._chains: dict[tuple[str, str, tuple[str, ...]], Chain | None] = {}
+        self._roles: dict[str, str] | None = None
+        self._referenced: set[str] | None = None
+        self._routing = None
+
+    # ------------------------------------------------------------------ names
+
+    def resolve(self, qualname: str | None) -> Symbol | None:
+        if not qualname:
+            return None
+        if qualname not in self._resolved:
+            self._resolved[qualname] = None  # a cycle of re-exports resolves to nothing
+            self._resolved[qualname] = self._resolve(qualname, 0)
+        return self._resolved[qualname]
+
+    def _resolve(self, qualname: str, depth: int) -> Symbol | None:
+        if depth > _MAX_DEPTH:
+            return None
+        parts = qualname.split(".")
+        for end in range(len(parts), 0, -1):
+            module = self.modules.get(".".join(parts[:end]))
+            if module is not None:
+                break
+        else:
+            return None
+        rest = parts[end:]
+        if not rest:
+            return Symbol("module", module.module, module)
+        name, more = rest[0], rest[1:]
+        entry = module.names.get(name)
+        if entry is None:
+            return None
+        own = f"{module.module}.{name}"
+        if entry[0] == "import":
+            target = entry[1]
+            if not target or target == own:
+                return None
+            return self._resolve(".".join([target, *more]), depth + 1)
+        if entry[0] == "function":
+            return Symbol("function", own, module) if not more else None
+        if entry[0] == "class":
+            symbol = Symbol("class", own, module)
+            if not more:
+                return symbol
+            return self._member(symbol, more[0], depth) if len(more) == 1 else None
+        _, type_, router = entry
+        if not more:
+            if router is not None:
+                return Symbol("router", own, module, router=router)
+            return Symbol("value", own, module, type=type_)
+        if type_ and len(more) == 1:  # a method of a module-level instance
+            owner = self._resolve(type_, depth + 1)
+            if owner is not None and owner.kind == "class":
+                return self._member(owner, more[0], depth)
+        return None
+
+    def class_summary(self, symbol: Symbol | None) -> ClassSummary | None:
+        if symbol is None or symbol.kind != "class":
+            return None
+        return symbol.module.classes.get(symbol.qualname)
+
+    def _member(self, owner: Symbol, attribute: str, depth: int, seen: frozenset[str] = frozenset()) -> Symbol | None:
+        """A method of a project class, looked up in its bases (depth first, as a simple MRO)."""
+        cls = self.class_summary(owner)
+        if cls is None or owner.qualname in seen or depth > _MAX_DEPTH:
+            return None
+        if attribute in cls.methods:
+            return Symbol("function", f"{cls.qualname}.{attribute}", owner.module)
+        for base in cls.bases:
+            base_symbol = self._resolve(base, depth + 1)
+            if base_symbol is not None and base_symbol.kind == "class":
+                found = self._member(base_symbol, attribute, depth + 1, seen | {owner.qualname})
+                if found is not None:
+                    return found
+        return None
+
+    def function(self, symbol: Symbol | None) -> FunctionSummary | None:
+        if symbol is None or symbol.kind != "function":
+            return None
+        return symbol.module.functions.get(symbol.qualname)
+
+    # ------------------------------------------------------------------ classes
+
+    def is_pydantic_class(self, qualname: str) -> bool:
+        if canonical(qualname) in PYDANTIC_BASES:
+            return True
+        symbol = self.resolve(qualname)
+        cls = self.class_summary(symbol)
+        if cls is None:
+            return False
+        if cls.qualname not in self._pydantic:
+            self._pydantic[cls.qualname] = False  # inheritance cycles are not Pydantic
+            self._pydantic[cls.qualname] = cls.is_pydantic or any(self.is_pydantic_class(b) for b in cls.bases)
+        return self._pydantic[cls.qualname]
+
+    # ------------------------------------------------------------------ roles
+
+    def role_of(self, qualname: str) -> str | None:
+        """"route" / "dependency" when some module registers the function as one."""
+        if self._roles is None:
+            self._collect_roles()
+        return self._roles.get(qualname)
+
+    def is_referenced(self, qualname: str) -> bool:
+        """Passed by reference from another module (a callback, a task, an event handler)."""
+        if self._referenced is None:
+            self._collect_roles()
+        return qualname in self._referenced
+
+    def _collect_roles(self) -> None:
+        roles: dict[str, str] = {}
+        referenced: set[str] = set()
+        for module in self.modules.values():
+            for name in module.dependencies:
+                for definition in self._called_definitions(name):
+                    roles.setdefault(definition, "dependency")
+            for router in module.routers:
+                for event in router.events:
+                    if event["type"] == "route" and event.get("handler"):
+                        for definition in self._called_definitions(event["handler"]):
+                            roles[definition] = "route"
+            for route in module.external_routes:
+                roles[route["handler"]] = "route"
+            for name in module.references:
+                referenced.update(self._called_definitions(name))
+        self._roles, self._referenced = roles, referenced
+
+    def _called_definitions(self, qualname: str) -> list[str]:
+        """The function FastAPI calls for `qualname`: the function, or an instance's `__call__`."""
+        symbol = self.resolve(qualname)
+        if symbol is None:
+            return []
+        if symbol.kind == "function":
+            return [symbol.qualname]
+        if symbol.kind == "value" and symbol.type:
+            owner = self.resolve(symbol.type)
+            method = self._member(owner, "__call__", 0) if owner is not None and owner.kind == "class" else None
+            return [method.qualname] if method is not None else []
+        return []
+
+    # ------------------------------------------------------------------ calls
+
+    def callable_summary(self, qualname: str | None) -> FunctionSummary | str | None:
+        """What a call of `qualname` runs: a project function's summary, `CHEAP` (a
+        Pydantic model or a class without `__init__`), or None (not a project callable)."""
+        direct = self._defined_function(qualname)
+        if direct is not None:
+            return direct
+        symbol = self.resolve(qualname)
+        if symbol is None:
+            return None
+        if symbol.kind == "function":
+            return self.function(symbol)
+        if symbol.kind == "class":
+            if self.is_pydantic_class(symbol.qualname):
+                return CHEAP
+            init = self._member(symbol, "__init__", 0)
+            return self.function(init) if init is not None else CHEAP
+        return None
+
+    def _defined_function(self, qualname: str | None) -> FunctionSummary | None:
+        """A function by the name it is defined under (methods, nested `<locals>` ones)."""
+        if not qualname:
+            return None
+        module_name = qualname
+        while "." in module_name:
+            module_name = module_name.rpartition(".")[0]
+            module = self.modules.get(module_name)
+            if module is not None:
+                return module.functions.get(qualname)
+        return None
+
+    def blocking_chain(self, qualname: str, extra_blocking: Iterable[str] = ()) -> Chain | None:
+        """FPI110: the first catalogued blocking call that calling the synchronous project
+        function `qualname` reaches, through synchronous project functions."""
+        found = self.callable_summary(qualname)
+        if not isinstance(found, FunctionSummary) or found.is_async:
+            return None
+        return self._chain(found, "blocking", _canonical_names(extra_blocking), 0)
+
+    def call_cost(self, qualname: str, extra_blocking: Iterable[str] = ()) -> Chain | str | None:
+        """FPI120: calling the project callable `qualname` is `CHEAP`, or reaches the
+        returned chain (a blocking call, or one not known to be cheap); None when
+        `qualname` is not a project callable."""
+        found = self.callable_summary(qualname)
+        if found is None:
+            return None
+        if found == CHEAP or found.is_async:  # calling an async function only makes a coroutine
+            return CHEAP
+        return self._chain(found, "may_block", _canonical_names(extra_blocking), 0) or CHEAP
+
+    def _chain(self, function: FunctionSummary, mode: str, extra: tuple[str, ...], depth: int) -> Chain | None:
+        key = (function.qualname, mode, extra)
+        if key in self._chains:
+            return self._chains[key]
+        self._chains[key] = None  # recursion: a cycle adds nothing new
+        found = None
+        if depth <= _MAX_DEPTH:
+            found = self._first_costly_call(function, mode, extra, depth)
+        self._chains[key] = found
+        return found
+
+    def _first_costly_call(self, function: FunctionSummary, mode: str, extra: tuple[str, ...], depth: int):
+        for call in sorted(function.calls, key=lambda c: c.position):
+            if call.blocking is not None:
+                return Chain("blocking", (call.blocking[1],))
+            if call.target is not None and canonical(call.target) in extra:
+                return Chain("blocking", (call.target,))
+            callee = self.callable_summary(call.callee) if call.callee else None
+            if isinstance(callee, FunctionSummary):
+                if callee.is_async:
+                    continue
+                inner = self._chain(callee, mode, extra, depth + 1)
+                if inner is not None:
+                    return Chain(inner.kind, (call.display, *inner.steps))
+                continue
+            if callee == CHEAP:
+                continue
+            if mode == "may_block":  # "unknown", or a "local" callee we cannot see
+                return Chain("unknown", (call.api.removesuffix("()"),))
+        return None
+
+    # ------------------------------------------------------------------ routing
+
+    @property
+    def routing(self):
+        if self._routing is None:
+            from .routing import ProjectRouting
+
+            self._routing = ProjectRouting(self)
+        return self._routing
+
+    def notes(self) -> list[tuple[str, int, str]]:
+        """What could not be resolved statically: (path, line, message), for `--verbose`."""
+        found = [(m.path, line, message) for m in self.modules.values() for line, message in m.notes]
+        found += [(m.path, 1, f"same module name `{m.module}` as another file: ignored") for m in self.duplicates]
+        found += self.routing.notes
+        return sorted(found)
+
+
+def _canonical_names(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({canonical(name.strip()) for name in names}))
