@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections import deque
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
 from .rules import Rule
@@ -31,6 +31,8 @@ from .settings import Settings
 from .source import SourceDecodeError, decode_source, syntax_error_message
 from . import noqa as noqa_mod
 
+T = TypeVar("T")
+
 
 class Checker(FastAPIRegistration):
     def __init__(
@@ -41,17 +43,20 @@ class Checker(FastAPIRegistration):
         rules: list[type[Rule]],
         settings: Settings,
         project=None,
+        module=None,
     ) -> None:
         self.tree = tree
         self.lines = lines
         self.filename = filename
         self.settings = settings
         # `project`: a `fastapi_lint.project.ProjectContext` (the file's module name and
-        # the whole project's model), or None to check the file on its own.
+        # the whole project's model), or None to check the file on its own. `module`: the
+        # file's `ModuleName` without a project (to summarise it for one).
         self.model = SemanticModel(filename)
-        if project is not None:
-            self.model.module_name, self.model.is_package = project.module.name, project.module.is_package
-            self.model.project = project
+        module = project.module if project is not None else module
+        if module is not None:
+            self.model.module_name, self.model.is_package = module.name, module.is_package
+        self.model.project = project
         self.diagnostics: list[Diagnostic] = []
         self.rules = [rule(self, settings.options_for(rule)) for rule in rules]
         self._hooks: dict[str, list[Callable]] = {}
@@ -398,6 +403,19 @@ def _recursion_limit(at_least: int) -> Iterator[None]:
         sys.setrecursionlimit(limit)
 
 
+def _deeply(action: Callable[[], T]) -> T:
+    """Run `action`; only if it nests too deep for the current limit, again with a higher one.
+
+    The limit is process-wide and CPython's AST constructor checks it did not change while
+    it ran, so it is raised only for the rare file that needs it, never by default.
+    """
+    try:
+        return action()
+    except RecursionError:
+        with _recursion_limit(10_000):
+            return action()
+
+
 def check_source(
     source: str | bytes, filename: str, settings: Settings | None = None, *, project=None
 ) -> FileResult:
@@ -416,12 +434,11 @@ def check_source(
         )
         return result
     try:
-        # Long `a + b + ...` chains nest deeply: give parsing the walk's recursion limit.
         # Warnings about the user's code (invalid escapes, `"str"(...)`) are the compiler's
         # business, not the linter's: keep them off the user's terminal.
-        with _recursion_limit(10_000), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=filename)
+            tree = _deeply(lambda: ast.parse(text, filename=filename))
     except SyntaxError as error:
         result.error = syntax_error_message(error, text)
         row = error.lineno or 1
@@ -450,10 +467,11 @@ def check_tree(
     rules = settings.enabled_rules(filename)
     if not rules:
         return []
-    checker = Checker(tree, SourceLines(source_text), filename, rules, settings, project=project)
+    lines = SourceLines(source_text)
     try:
-        with _recursion_limit(10_000):
-            diagnostics = checker.run()
+        diagnostics = _deeply(
+            lambda: Checker(tree, lines, filename, rules, settings, project=project).run()
+        )
     except RecursionError:
         # Nesting deeper than the walk can follow (generated code): say so, like a
         # file that cannot be parsed, instead of crashing the run.

@@ -3,6 +3,7 @@
     fastapi-lint [check] [PATHS...]    check files (default: the current directory)
     fastapi-lint rule CODE_OR_NAME     print a rule's documentation
     fastapi-lint rules                 list every rule
+    fastapi-lint routes [PATH]         each application's routes in registration order
 
 Exit codes, as ruff's: 0 no diagnostics, 1 diagnostics (syntax errors included), 2 a usage
 or configuration error, or an internal error (reported per file after checking the rest).
@@ -21,7 +22,6 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
 from typing import TextIO
 
 from . import __version__
@@ -30,14 +30,17 @@ from .config import CliOverrides, ConfigError, SettingsResolver, check_selectors
 from .diagnostics import Diagnostic
 from .discovery import MissingPathError, find_python_files
 from .fixes import with_settings_applied
+from .fixes.command import FixOptions, add_fix_arguments, fix_options, fix_stdin
 from .output import (
     FORMATS, TEXT_FORMATS, FixStatus, FixSummary, display_path, fix_summary, format_diagnostics,
     format_statistics, statistics, summary_text,
 )
 from .rules import all_rules, rule_by_code_or_name
-from .runner import FixMode, Run, check_files, unified_diff
+from .project.routes import add_project_arguments, routes_command, session_for_check
+from .runner import Run, check_files, complete
+from .source import decode_source
 
-SUBCOMMANDS = ("check", "rule", "rules")
+SUBCOMMANDS = ("check", "rule", "rules", "routes")
 
 
 class UsageError(Exception):
@@ -61,7 +64,7 @@ def _positive(value: str) -> int:
 def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fastapi-lint",
-        usage="fastapi-lint [check] [OPTIONS] [PATHS ...]\n       fastapi-lint rule CODE | rules",
+        usage="fastapi-lint [check] [OPTIONS] [PATHS ...]\n       fastapi-lint rule CODE | rules | routes [PATH]",
         description="A linter for FastAPI pitfalls. `fastapi-lint rule CODE` explains a rule; "
         "`fastapi-lint rules` lists them.",
     )
@@ -90,29 +93,8 @@ def _check_parser() -> argparse.ArgumentParser:
     files.add_argument("--stdin-filename", metavar="PATH",
                        help="read the source from stdin; report it (and pick its settings) as PATH")
     files.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
-    fixes = parser.add_argument_group("fixes")
-    fixes.add_argument("--fix", dest="fix", action="store_true", default=None, help="apply fixes (safe ones; "
-                       "with --unsafe-fixes, unsafe ones too) and report what remains")
-    fixes.add_argument("--no-fix", dest="fix", action="store_false")
-    fixes.add_argument("--unsafe-fixes", dest="unsafe_fixes", action="store_true", default=None,
-                       help="also apply (and count as fixable) fixes that may change behaviour")
-    fixes.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
-    fixes.add_argument("--show-fixes", dest="show_fixes", action="store_true", default=None,
-                       help="list the fixes applied, per file")
-    fixes.add_argument("--no-show-fixes", dest="show_fixes", action="store_false")
-    fixes.add_argument("--diff", action="store_true",
-                       help="print the changes --fix would make as a unified diff; write nothing")
-    fixes.add_argument("--fix-only", dest="fix_only", action="store_true", default=None,
-                       help="apply fixes without reporting what remains (exit 0 unless something failed)")
-    fixes.add_argument("--no-fix-only", dest="fix_only", action="store_false")
-    fixes.add_argument("--fixable", action="append", type=_codes, metavar="CODES",
-                       help="only these codes or prefixes may be fixed (replaces the configuration's)")
-    fixes.add_argument("--extend-fixable", action="append", type=_codes, default=[], metavar="CODES",
-                       help="codes or prefixes that may be fixed, in addition")
-    fixes.add_argument("--unfixable", action="append", type=_codes, default=[], metavar="CODES",
-                       help="codes or prefixes never to fix")
-    fixes.add_argument("--exit-non-zero-on-fix", action="store_true",
-                       help="exit 1 when something was fixed, even if nothing remains")
+    add_project_arguments(parser)
+    add_fix_arguments(parser, _codes)
     config = parser.add_argument_group("configuration").add_mutually_exclusive_group()
     config.add_argument("--config", metavar="PATH", help="use this configuration file (pyproject.toml or a "
                         "file holding the [tool.fastapi-lint] keys at top level)")
@@ -160,46 +142,13 @@ def _write(stream: TextIO, text: str) -> None:
         stream.flush()
 
 
-@dataclass(frozen=True)
-class FixOptions:
-    """What the command line and the configuration say about fixing (ruff's rules: the
-    command line wins; `--diff` shows what `--fix` would do; `--fix-only` implies `--fix`)."""
-
-    mode: FixMode | None  # None: only check
-    diff: bool
-    fix_only: bool
-    show_fixes: bool
-    unsafe: bool | None  # None: neither `--unsafe-fixes` nor `--no-unsafe-fixes` (nor the key)
-    exit_non_zero_on_fix: bool
-
-    @property
-    def show_violations(self) -> bool:
-        return not (self.diff or self.fix_only)
-
-
-def _fix_options(args: argparse.Namespace, resolver: SettingsResolver) -> FixOptions:
-    base = resolver.fixed if resolver.fixed is not None else resolver.default
-
-    def choose(flag: bool | None, configured: bool | None) -> bool | None:
-        return flag if flag is not None else configured
-
-    unsafe = choose(args.unsafe_fixes, base.unsafe_fixes)
-    fix_only = bool(choose(args.fix_only, base.fix_only))
-    fix = bool(choose(args.fix, base.fix)) or fix_only
-    mode = FixMode(write=not args.diff, unsafe=bool(unsafe)) if fix or args.diff else None
-    return FixOptions(
-        mode, args.diff, fix_only and not args.diff, bool(choose(args.show_fixes, base.show_fixes)), unsafe,
-        args.exit_non_zero_on_fix,
-    )
-
-
 def check_command(argv: list[str]) -> int:
     args = _check_parser().parse_args(argv)
     overrides = _overrides(args)
     started = time.perf_counter()
     log = sys.stderr
     resolver = SettingsResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
-    fixes = _fix_options(args, resolver)
+    fixes = fix_options(args, resolver)
     if args.paths == ["-"] or args.stdin_filename:
         run = _check_stdin(args, resolver, fixes)
         # With fixes, stdout carries the fixed source (or the diff): the report goes to stderr.
@@ -221,9 +170,11 @@ def check_command(argv: list[str]) -> int:
     if not discovery.files and not (args.quiet or args.silent):
         log.write("warning: No Python files found under the given path(s)\n")
 
+    projects = session_for_check(args, discovery.files, resolver, log)
     run = check_files(
         discovery.files, resolver,
         jobs=args.jobs, keep_source=args.output_format == "full", verbose=args.verbose, fix_mode=fixes.mode,
+        projects=projects, complete_fixes=args.output_format in ("json", "json-lines"),
     )
     run.diagnostics.sort(key=Diagnostic.sort_key)
     run.internal_errors.sort()
@@ -279,42 +230,11 @@ def _check_stdin(args: argparse.Namespace, resolver: SettingsResolver, fixes: Fi
     data = sys.stdin.buffer.read()
     if fixes.mode is None:
         result = check_source(data, filename, settings)
-        return Run(diagnostics=with_settings_applied(result.diagnostics, settings), files=1)
-    from pathlib import Path
-
-    from .fixes.engine import fix_source
-    from .fixes.writer import SourceFile, WriteError
-    from .source import SourceDecodeError
-
-    run = Run(files=1)
-    try:
-        source = SourceFile.from_bytes(Path(filename), data)
-    except SourceDecodeError:
-        result = check_source(data, filename, settings)  # reports the decoding error
-        run.diagnostics = result.diagnostics
-        if fixes.mode.write:
-            sys.stdout.buffer.write(data)
-        return run
-    outcome = fix_source(source.text, filename, settings, unsafe=fixes.mode.unsafe)
-    text = outcome.text
-    if outcome.error:
-        run.fix_errors.append(f"{display_path(filename)}: {outcome.error}")
-    remaining, fixed = outcome.remaining, outcome.fixed
-    try:
-        fixed_bytes = source.encode(text)
-    except WriteError as error:
-        run.fix_errors.append(f"{display_path(filename)}: not fixed: {error}")
-        text, fixed_bytes, fixed = source.text, data, None
-        remaining = check_source(data, filename, settings).diagnostics
-    if fixed:
-        run.fixed[filename] = fixed
-    run.diagnostics = with_settings_applied(remaining, settings)
-    if fixes.mode.write:
-        sys.stdout.buffer.write(fixed_bytes)
-        sys.stdout.flush()
-    elif fixed:
-        _write(sys.stdout, unified_diff(source.text, text, display_path(filename)))
-    return run
+        diagnostics = with_settings_applied(result.diagnostics, settings)
+        if args.output_format in ("json", "json-lines") and result.error is None:
+            diagnostics = complete(diagnostics, decode_source(data))
+        return Run(diagnostics=diagnostics, files=1)
+    return fix_stdin(data, filename, settings, fixes)
 
 
 def _report(args: argparse.Namespace, run: Run, fixes: FixOptions, stream: TextIO) -> None:
@@ -428,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
             return rule_command(argv)
         if command == "rules":
             return rules_command(argv)
+        if command == "routes":
+            return routes_command(argv)
         return check_command(argv)
     except (UsageError, ConfigError) as error:
         sys.stderr.write(f"error: {error}\n")

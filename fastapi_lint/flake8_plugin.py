@@ -32,6 +32,10 @@ class FastAPILintPlugin:
     config_file: str | None = None
     flake8_selected: tuple[str, ...] = ()
     _resolver: SettingsResolver | None = None
+    # The paths flake8 was given, and the projects built so far in this process (each
+    # built once, from the checked file's project root, as the command builds them).
+    arguments: tuple[str, ...] = ()
+    _projects = None
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         self.tree = tree
@@ -48,7 +52,16 @@ class FastAPILintPlugin:
         target = self.filename if self.filename not in ("stdin", "-") else "."
         settings = self.resolver().for_path(target)
         source = "".join(self.lines)
-        return check_tree(self.tree, source, self.filename, settings, apply_noqa=False)
+        project = self._project() if self.filename not in ("stdin", "-") else None
+        return check_tree(self.tree, source, self.filename, settings, apply_noqa=False, project=project)
+
+    def _project(self):
+        cls = type(self)
+        if cls._projects is None:
+            from .project import ProjectSession
+
+            cls._projects = ProjectSession()
+        return cls._projects.load_for(self.filename, list(cls.arguments) or ["."], cls.resolver().for_path)
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -65,6 +78,8 @@ class FastAPILintPlugin:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.config_file = getattr(options, "fastapi_lint_config", None) or None
+        cls.arguments = tuple(getattr(options, "filenames", None) or ())
+        cls._projects = None
         named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
         selectors = [entry.upper() for entry in named if entry.upper().startswith("FPI")]
         # A rule outside the default selection runs when a flake8 selector names it

@@ -68,11 +68,14 @@ def _error_diagnostic(path: Path, message: str) -> Diagnostic:
 
 def check_file(
     path: Path, resolver: SettingsResolver, run: Run, *, keep_source: bool, verbose: bool,
-    fix_mode: FixMode | None = None,
+    fix_mode: FixMode | None = None, complete_fixes: bool = False,
 ) -> None:
-    """Check (or fix) one file into `run`. Never raises, except for a configuration error."""
+    """Check (or fix) one file into `run`. Never raises, except for a configuration error.
+
+    `complete_fixes`: turn the imports fixes request into edits (for JSON output)."""
     if fix_mode is not None:
-        fix_file(path, resolver, run, fix_mode, keep_source=keep_source, verbose=verbose)
+        fix_file(path, resolver, run, fix_mode, keep_source=keep_source, verbose=verbose,
+                 complete_fixes=complete_fixes)
         return
     run.files += 1
     try:
@@ -81,7 +84,7 @@ def check_file(
         run.diagnostics.append(_error_diagnostic(path, f"cannot read file: {error.strerror or error}"))
         return
     try:
-        result = check_source(data, str(path), resolver.for_path(path))
+        result = check_source(data, str(path), resolver.for_path(path), project=_project_for(path))
     except ConfigError:
         raise
     except Exception as error:  # a bug in a rule must not stop the other files
@@ -90,7 +93,10 @@ def check_file(
             detail += "\n" + traceback.format_exc()
         run.internal_errors.append(f"{display_path(str(path))}: internal error: {detail}")
         return
-    run.diagnostics.extend(with_settings_applied(result.diagnostics, resolver.for_path(path)))
+    diagnostics = with_settings_applied(result.diagnostics, resolver.for_path(path))
+    if complete_fixes and result.error is None:
+        diagnostics = complete(diagnostics, decode_source(data))
+    run.diagnostics.extend(diagnostics)
     if keep_source and result.diagnostics:
         try:
             run.sources[str(path)] = decode_source(data)
@@ -99,7 +105,8 @@ def check_file(
 
 
 def fix_file(
-    path: Path, resolver: SettingsResolver, run: Run, mode: FixMode, *, keep_source: bool, verbose: bool
+    path: Path, resolver: SettingsResolver, run: Run, mode: FixMode, *, keep_source: bool, verbose: bool,
+    complete_fixes: bool = False,
 ) -> None:
     """Fix one file into `run`: write it back, or record its diff."""
     from .fixes.engine import fix_source
@@ -117,7 +124,7 @@ def fix_file(
         return
     settings = resolver.for_path(path)
     try:
-        outcome = fix_source(source.text, str(path), settings, unsafe=mode.unsafe)
+        outcome = fix_source(source.text, str(path), settings, unsafe=mode.unsafe, project=_project_for(path))
     except ConfigError:
         raise
     except Exception as error:  # a bug in a rule or a fix: the file is left as it is
@@ -137,14 +144,24 @@ def fix_file(
                 run.fix_errors.append(f"{shown}: not fixed: {error}")
                 # The file is as it was: report what it still has.
                 text, fixed = source.text, Counter()
-                remaining = check_source(source.text, str(path), settings).diagnostics
+                remaining = check_source(source.text, str(path), settings, project=_project_for(path)).diagnostics
         else:
             run.diffs.append(unified_diff(source.text, text, shown))
     if fixed:
         run.fixed[str(path)] = fixed
-    run.diagnostics.extend(with_settings_applied(remaining, settings))
+    remaining = with_settings_applied(remaining, settings)
+    run.diagnostics.extend(complete(remaining, text) if complete_fixes and not outcome.unparsable else remaining)
     if keep_source and remaining:
         run.sources[str(path)] = text
+
+
+def complete(diagnostics: list[Diagnostic], text: str) -> list[Diagnostic]:
+    """Fixes with their imports as edits, when any fix requests one (LibCST is needed)."""
+    if not any(getattr(d.fix, "imports", None) for d in diagnostics):
+        return diagnostics
+    from .fixes.imports import with_import_edits
+
+    return with_import_edits(diagnostics, text)
 
 
 def unified_diff(old: str, new: str, name: str) -> str:
@@ -168,13 +185,23 @@ def _split_keep(text: str) -> list[str]:
 
 # The resolver that forked workers inherit from the parent process.
 _worker_resolver: SettingsResolver | None = None
+# The projects of this run (`fastapi_lint.project.ProjectSession`), also inherited by
+# forked workers: each file is checked with its place in its project.
+_projects = None
 
 
-def _check_chunk(paths: list[Path], keep_source: bool, verbose: bool, fix_mode: FixMode | None) -> Run:
+def _project_for(path: Path):
+    return _projects.context_for(path) if _projects is not None else None
+
+
+def _check_chunk(
+    paths: list[Path], keep_source: bool, verbose: bool, fix_mode: FixMode | None, complete_fixes: bool
+) -> Run:
     assert _worker_resolver is not None
     run = Run()
     for path in paths:
-        check_file(path, _worker_resolver, run, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode)
+        check_file(path, _worker_resolver, run, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode,
+                   complete_fixes=complete_fixes)
     return run
 
 
@@ -193,8 +220,13 @@ def check_files(
     keep_source: bool,
     verbose: bool,
     fix_mode: FixMode | None = None,
+    projects=None,
+    complete_fixes: bool = False,
 ) -> Run:
-    """Check `paths`; `jobs` None picks serial or parallel by the number of files."""
+    """Check `paths`; `jobs` None picks serial or parallel by the number of files.
+    `projects`: the whole-project analysis of the files' projects (None: file by file)."""
+    global _projects
+    _projects = projects
     if jobs is None:
         jobs = available_cpus() if len(paths) >= PARALLEL_MIN_FILES else 1
     jobs = min(jobs, len(paths))
@@ -215,12 +247,14 @@ def check_files(
             run = Run()
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-                flags = ([keep_source] * len(chunks), [verbose] * len(chunks), [fix_mode] * len(chunks))
+                flags = ([keep_source] * len(chunks), [verbose] * len(chunks), [fix_mode] * len(chunks),
+                         [complete_fixes] * len(chunks))
                 for partial in pool.map(_check_chunk, chunks, *flags):
                     run.merge(partial)
             return run
     run = Run()
     for path in paths:
-        check_file(path, resolver, run, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode)
+        check_file(path, resolver, run, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode,
+                   complete_fixes=complete_fixes)
     return run
 

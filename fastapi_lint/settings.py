@@ -28,6 +28,7 @@ DEFAULT_EXCLUDE = (
     ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache",
     ".svn", ".tox", ".venv", ".vscode", "__pycache__", "__pypackages__", "_build", "buck-out",
     "dist", "node_modules", "site-packages", "venv",
+    ".fastapi_lint_cache",  # fastapi-lint's own cache of module summaries
 )
 
 

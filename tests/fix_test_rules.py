@@ -11,7 +11,7 @@ import fastapi_lint.rules as rules_package
 
 PACKAGE_DIR = str(Path(__file__).parent / "fix_rules_pkg")
 MODULE = "fastapi_lint.rules.engine_test_rules"
-CODES = ("FPI990", "FPI991", "FPI992", "FPI993", "FPI994", "FPI995")
+CODES = ("FPI990", "FPI991", "FPI992", "FPI993", "FPI994")
 
 
 def install() -> None:

@@ -20,8 +20,8 @@ def test_concise_output_summary_and_exit_code(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"app/main.py:{SLEEPY_ROW}:{SLEEPY_COL}: FPI101 `time.sleep()`")
-    assert lines[-1] == "Found 1 error."
-    assert len(lines) == 2
+    # FPI101's fix is unsafe: the summary says how to enable it (ruff's words).
+    assert lines[1:] == ["Found 1 error.", "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)."]
     assert result.stderr == ""
 
 
@@ -40,7 +40,7 @@ def test_check_is_optional_and_paths_default_to_current_directory(tmp_path: Path
     ]
     assert outputs[0] == outputs[1] == outputs[2]
     assert [line.split(":")[0] for line in outputs[0].splitlines()[:2]] == ["a.py", "pkg/b.py"]
-    assert outputs[0].splitlines()[-1] == "Found 2 errors."
+    assert "Found 2 errors." in outputs[0].splitlines()
 
 
 def test_paths_outside_the_current_directory_are_shown_absolute(tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_exit_zero_keeps_the_output(tmp_path: Path) -> None:
     write(tmp_path, {"a.py": SLEEPY})
     result = run("--select", "FPI101", "--exit-zero", cwd=tmp_path)
     assert result.returncode == 0
-    assert "FPI101" in result.stdout and result.stdout.endswith("Found 1 error.\n")
+    assert "FPI101" in result.stdout and "\nFound 1 error.\n" in result.stdout
 
 
 def test_quiet_drops_the_summary_and_silent_prints_nothing(tmp_path: Path) -> None:
@@ -171,6 +171,7 @@ def test_unreadable_file_is_reported_not_skipped(tmp_path: Path, monkeypatch, ca
         out[0],
         "secret.py:1:1: cannot read file: Permission denied",
         "Found 2 errors.",
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).",
     ]
     assert out[0].startswith("open.py:12:5: FPI101 ")
 
@@ -179,10 +180,10 @@ def test_internal_error_in_one_file_is_reported_and_the_rest_checked(tmp_path: P
     write(tmp_path, {"a.py": SLEEPY, "boom.py": SLEEPY, "c.py": SLEEPY})
     real_check = runner.check_source
 
-    def check_source(data, filename, settings):
+    def check_source(data, filename, settings, **options):
         if filename.endswith("boom.py"):
             raise RuntimeError("rule exploded")
-        return real_check(data, filename, settings)
+        return real_check(data, filename, settings, **options)
 
     monkeypatch.setattr(runner, "check_source", check_source)
     monkeypatch.chdir(tmp_path)
@@ -205,7 +206,8 @@ def test_json_output_follows_ruffs_schema(tmp_path: Path) -> None:
     assert first["filename"] == str(tmp_path / "a.py")
     assert first["location"] == {"column": SLEEPY_COL, "row": SLEEPY_ROW}
     assert first["end_location"] == {"column": len("    time.sleep(1)") + 1, "row": SLEEPY_ROW}
-    assert (first["noqa_row"], first["fix"], first["cell"]) == (SLEEPY_ROW, None, None)
+    assert (first["noqa_row"], first["cell"]) == (SLEEPY_ROW, None)
+    assert first["fix"]["edits"] and second["fix"] is None  # FPI101 has a fix; a syntax error none
     assert first["message"].startswith("`time.sleep()`")
     assert second["code"] is None and second["message"].startswith("SyntaxError: ")
     assert second["noqa_row"] is None and second["filename"] == str(tmp_path / "b.py")
@@ -224,6 +226,7 @@ def test_statistics_table_and_json(tmp_path: Path) -> None:
         "2\tFPI101\tblocking-sleep-in-async-function",
         "1\t      \tsyntax-error",
         "Found 3 errors.",
+        "No fixes available (2 hidden fixes can be enabled with the `--unsafe-fixes` option).",
     ]
     stats = json.loads(run("--select", "FPI101", "--statistics", "--output-format", "json", cwd=tmp_path).stdout)
     assert stats == [
@@ -297,7 +300,7 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
         pytest.skip("no console script next to this interpreter")
     write(tmp_path, {"a.py": SLEEPY})
     result = subprocess.run([str(script), "--select", "FPI101"], cwd=tmp_path, capture_output=True, text=True)
-    assert result.returncode == 1 and result.stdout.endswith("Found 1 error.\n")
+    assert result.returncode == 1 and "\nFound 1 error.\n" in result.stdout
 
 
 def _parse_hooks(text: str) -> list[dict]:
@@ -370,10 +373,10 @@ def test_parallel_workers_report_exactly_what_a_serial_run_reports(tmp_path: Pat
     # A crash in a worker is reported like a crash in a serial run.
     real_check = runner.check_source
 
-    def check_source(data, filename, settings):
+    def check_source(data, filename, settings, **options):
         if filename.endswith("m3.py"):
             raise RuntimeError("rule exploded")
-        return real_check(data, filename, settings)
+        return real_check(data, filename, settings, **options)
 
     monkeypatch.setattr(runner, "check_source", check_source)
     monkeypatch.chdir(tmp_path)

@@ -17,7 +17,11 @@ SELECT_101 = "[tool.fastapi-lint]\nselect = ['FPI101']\n"
 
 def reported(result) -> list[str]:
     """`path:row` of every diagnostic line in concise output."""
-    return [":".join(line.split(":")[:2]) for line in result.stdout.splitlines()[:-1]]
+    return [":".join(line.split(":")[:2]) for line in result.stdout.splitlines() if not _is_summary(line)]
+
+
+def _is_summary(line: str) -> bool:
+    return line.startswith(("Found ", "All checks passed!", "[*] ", "No fixes available"))
 
 
 def rule_with_options():
@@ -108,7 +112,9 @@ def test_per_file_ignores_are_anchored_at_the_configuration_directory(tmp_path: 
     )
     # `!src/**` ignores FPI101 everywhere except under src/.
     result = run(str(tmp_path / "project"), cwd=tmp_path / "outside")
-    assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == [str(tmp_path / "project/src/app.py")]
+    assert [line.split(":")[0] for line in result.stdout.splitlines() if not _is_summary(line)] == [
+        str(tmp_path / "project/src/app.py")
+    ]
     write(tmp_path, {"project/pyproject.toml": "[tool.fastapi-lint]\nselect = ['FPI101']\n"
                      "extend-per-file-ignores = { 'tests/**/*.py' = ['FPI101'] }\n"})
     result = run(".", cwd=tmp_path / "project")
@@ -150,7 +156,10 @@ def _toml(value) -> str:
     ("table", "expected"),
     [
         ("[tool.fastapi-lint]\nselct = ['FPI101']\n", "[tool.fastapi-lint]: unknown key `selct` (did you mean `select`?)"),
-        ("[tool.fastapi-lint.lint]\nfixable = ['ALL']\n", "[tool.fastapi-lint.lint]: unknown key `fixable`"),
+        ("[tool.fastapi-lint.lint]\ndummy-variable-rgx = 'x'\n", "[tool.fastapi-lint.lint]: unknown key `dummy-variable-rgx`"),
+        ("[tool.fastapi-lint]\nfix = 'yes'\n", "tool.fastapi-lint.fix must be true or false"),
+        ("[tool.fastapi-lint.lint]\nfix = true\n", "[tool.fastapi-lint.lint]: unknown key `fix`"),
+        ("[tool.fastapi-lint.lint]\nunfixable = ['E501']\n", "tool.fastapi-lint.lint.unfixable: unknown rule selector `E501`"),
         ("[tool.fastapi-lint]\nselect = 'FPI101'\n", "tool.fastapi-lint.select must be a list of strings, got str 'FPI101'"),
         ("[tool.fastapi-lint]\nignore = ['E501']\n", "tool.fastapi-lint.ignore: unknown rule selector `E501`"),
         ("[tool.fastapi-lint]\nextend-select = ['FPI9']\n", "tool.fastapi-lint.extend-select: `FPI9` matches no rule"),

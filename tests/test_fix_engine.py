@@ -148,7 +148,7 @@ def test_file_that_does_not_parse_is_never_fixed() -> None:
 
 
 def _diagnostic(row: int = 1) -> Diagnostic:
-    return Diagnostic("FPI995", "test-raw-edits", "raw", "x.py", Location(row, 1), Location(row, 1))
+    return Diagnostic("FPI990", "test-sleep-to-asyncio-sleep", "raw", "x.py", Location(row, 1), Location(row, 1))
 
 
 def _fix(*spans: tuple[int, int, int, int, str]) -> Fix:
@@ -295,6 +295,16 @@ def test_module_whose_imports_come_later_gets_the_import_at_the_top(head: str, f
     assert outcome.text == fixed_head + body.replace("time.sleep", "await asyncio.sleep")
 
 
+def test_imports_are_added_exactly_where_libcst_would_not_print_the_file_back_exactly() -> None:
+    # LibCST drops blank lines before a form feed and some form feeds: only its import
+    # lines are used, and the rest of the file stays as it was.
+    source = "import time\n\x0c\nasync def f():\n    time.sleep(1)\n\n\x0c\nx = 1\n\n\n\x0cy = 2\n"
+    outcome = fix_source(source, "x.py", settings("FPI990"))
+    assert outcome.text == source.replace("import time\n", "import time\nimport asyncio\n").replace(
+        "time.sleep", "await asyncio.sleep")
+    assert outcome.skipped == []
+
+
 # ---------------------------------------------------------------------- text fidelity
 
 
@@ -305,21 +315,14 @@ def test_crlf_file_keeps_crlf_everywhere_including_inserted_text() -> None:
 
 
 def test_inserted_newlines_follow_the_file_s_line_ending() -> None:
-    source = "x = 1\r\ny = 2\r\n"
-    fix = Fix("t", Applicability.SAFE, (Edit("# a\n# b\n", Location(2, 1), Location(2, 1)),))
-    fix_test_rules_module = sys.modules[fix_test_rules.MODULE]
-    fix_test_rules_module.RawEdits.fixes = [fix]
-    try:
-        first = fix_source(source, "x.py", settings("FPI995"))
-    finally:
-        fix_test_rules_module.RawEdits.fixes = []
-    # The fix is reported again after it was applied (it is static): it never settles.
-    assert "did not converge" in first.error
-    # ... but one round applies the content with CRLF:
     from fastapi_lint.fixes.engine import _apply, _Chosen, _Span
 
-    chosen = [_Chosen(_diagnostic(), fix, [_Span(6, 6, fix.edits[0])])]
-    assert _apply(source, chosen, None) == "x = 1\r\n# a\r\n# b\r\ny = 2\r\n"
+    source = "x = 1\r\ny = 2\r\n"
+    fix = Fix("t", Applicability.SAFE, (Edit("# a\n# b\n", Location(2, 1), Location(2, 1)),))
+    chosen = [_Chosen(_diagnostic(), fix, [_Span(7, 7, fix.edits[0])])]
+    applied = _apply(source, chosen, None)
+    assert applied.after == "x = 1\r\n# a\r\n# b\r\ny = 2\r\n"
+    assert applied.edits == ((7, 7, "# a\r\n# b\r\n"),)
 
 
 def test_columns_are_characters_on_lines_with_non_ascii_text() -> None:
@@ -373,3 +376,22 @@ def test_checking_and_the_flake8_plugin_and_fixing_without_imports_never_import_
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------------- fixes as JSON shows them
+
+
+def test_a_fix_with_its_imports_as_edits_is_complete_on_its_own() -> None:
+    from fastapi_lint.checker import check_source
+    from fastapi_lint.fixes.imports import with_import_edits
+
+    source = MODEL.replace("from pydantic import BaseModel\n", "from pydantic import BaseModel\nimport time\n") + (
+        "\n\nasync def f():\n    time.sleep(1)\n"
+    )
+    diagnostics = check_source(source, "m.py", settings("FPI990", "FPI991")).diagnostics
+    completed = with_import_edits(diagnostics, source)
+    assert [len(d.fix.edits) - len(o.fix.edits) for d, o in zip(completed, diagnostics)] == [1, 1]
+    for diagnostic in completed:
+        alone = apply_edits(source, diagnostic.fix.edits)
+        engine = fix_source(source, "m.py", settings(diagnostic.code), unsafe=True).text
+        assert alone == engine

@@ -19,3 +19,11 @@ def get_db():
         yield conn
     finally:
         conn.close()
+
+
+def count_books() -> int:
+    conn = connect()
+    try:
+        return conn.execute("SELECT COUNT(*) FROM books").fetchone()[0]
+    finally:
+        conn.close()

@@ -1,5 +1,6 @@
 from fastapi import BackgroundTasks, FastAPI
 
+from .database import count_books
 from .notifications import notify_new_book
 from .routers import books, covers
 from .schemas import Review
@@ -10,6 +11,11 @@ app = FastAPI(title="Bookshop")
 @app.get("/health")
 async def health():
     return {"status": "ok"}
+
+
+@app.get("/stats")
+async def stats():
+    return {"books": count_books()}
 
 
 @app.post("/reviews")

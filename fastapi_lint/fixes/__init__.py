@@ -80,11 +80,6 @@ def applicable_fix(diagnostic, settings, unsafe: bool) -> Fix | None:
     return None
 
 
-def is_hidden_unsafe(diagnostic, settings) -> bool:
-    """A fix that only `--unsafe-fixes` would apply (ruff's "hidden fix")."""
-    return applicable_fix(diagnostic, settings, False) is None and applicable_fix(diagnostic, settings, True) is not None
-
-
 def with_settings_applied(diagnostics, settings) -> list:
     """The diagnostics as ruff reports them: no fix for a rule that is not fixable, and the
     fix's applicability after `extend-safe-fixes` / `extend-unsafe-fixes`."""
@@ -145,5 +140,5 @@ def apply_edits(text: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
 
 __all__ = [
     "Applicability", "Edit", "Fix", "ImportRequest", "applicable_fix", "apply_edits", "insert_at",
-    "is_hidden_unsafe", "line_starts_of", "offset_of", "replace_node", "with_settings_applied",
+    "line_starts_of", "offset_of", "replace_node", "with_settings_applied",
 ]

@@ -10,7 +10,8 @@ One iteration, as ruff's `lint_fix`:
    not applied twice);
 3. apply the text edits, then add the imports the kept fixes requested (LibCST's
    `AddImportsVisitor`, see `imports.py`);
-4. the result must parse (`ast.parse` with the running Python).
+4. the result must compile (with the running Python; `compile` also rejects an `await`
+   that `ast.parse` lets through).
 
 It stops when no fix is left to apply. A step that does not parse is not taken: the fixes
 that fail on their own are found, their rule's fixes are not tried again in this file, the
@@ -32,10 +33,21 @@ from dataclasses import dataclass, field
 from ..checker import check_source
 from ..diagnostics import Diagnostic
 from ..settings import Settings
-from . import NEWLINE, Edit, Fix, applicable_fix, apply_edits, is_hidden_unsafe, line_starts_of
+from . import NEWLINE, Edit, Fix, applicable_fix, line_starts_of
 
 # Ruff allows 100; a real file settles in two or three rounds.
 MAX_ITERATIONS = 20
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round of fixing, kept so that tests can check that nothing but these edits and
+    the added imports changed: `before` with `edits` (string offsets into `before`, the
+    content as inserted) applied, then the imports added, is `after`."""
+
+    before: str
+    edits: tuple[tuple[int, int, str], ...]
+    after: str
 
 
 @dataclass
@@ -56,6 +68,8 @@ class FixOutcome:
     # True when the original did not parse: it was checked (the syntax error is in
     # `remaining`) and never fixed.
     unparsable: bool = False
+    # The rounds that were applied, in order (their `after` is the next one's `before`).
+    rounds: list[Round] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -137,10 +151,13 @@ def _where(diagnostic: Diagnostic) -> str:
 
 
 def _parses(text: str) -> bool:
+    # `compile`, not `ast.parse`: only the compiler rejects an `await` outside an async
+    # function (in a lambda, a plain `def`, a generator expression), the very mistake an
+    # offloading fix could make.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(text)
+            compile(text, "<fixed>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
@@ -156,27 +173,46 @@ class _StepFailed(Exception):
     pass
 
 
-def _apply(text: str, chosen: list[_Chosen], module_tree: ast.Module | None) -> str:
+class _ImportsImpossible(Exception):
+    """LibCST cannot add imports to this text (it cannot parse it, or would change more)."""
+
+
+def _apply(text: str, chosen: list[_Chosen], module_tree: ast.Module | None) -> Round:
     """Apply the chosen fixes' edits and imports; raise `_StepFailed` if the result does not parse."""
     from .imports import ImportError_, ModuleImports, add_imports
 
     # Inserted text uses the file's line ending (Python reads every style the same, so
     # this never changes what a string literal holds).
     newline = _newline_of(text)
-    edits = [Edit(NEWLINE.sub(newline, s.edit.content), s.edit.location, s.edit.end_location)
-             for item in chosen for s in item.spans]
-    fixed = apply_edits(text, edits)
+    spans = sorted(
+        ((span.begin, span.end, NEWLINE.sub(newline, span.edit.content)) for item in chosen for span in item.spans),
+        key=lambda span: (span[0], span[1]),
+    )
+    fixed = _splice(text, spans)
     requests = [request for item in chosen for request in item.fix.imports]
     if requests:
+        if not _parses(fixed):  # the edits themselves are wrong: not LibCST's business
+            raise _StepFailed("the result does not parse")
         present = ModuleImports.of(module_tree) if module_tree is not None else None
         missing = [r for r in dict.fromkeys(requests) if present is None or not present.is_present(r)]
         try:
             fixed = add_imports(fixed, missing)
         except ImportError_ as error:
-            raise _StepFailed(str(error)) from None
+            raise _ImportsImpossible(str(error)) from None
     if not _parses(fixed):
         raise _StepFailed("the result does not parse")
-    return fixed
+    return Round(text, tuple(spans), fixed)
+
+
+def _splice(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` with sorted, non-overlapping (begin, end, content) replacements."""
+    out, cursor = [], 0
+    for begin, end, content in spans:
+        out.append(text[cursor:begin])
+        out.append(content)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
 
 
 def _drop_conflicting_imports(chosen: list[_Chosen], tree: ast.Module, skipped: list[str]) -> list[_Chosen]:
@@ -204,7 +240,7 @@ def _culprits(text: str, chosen: list[_Chosen], tree: ast.Module) -> list[_Chose
     for item in chosen:
         try:
             _apply(text, [item], tree)
-        except _StepFailed:
+        except (_StepFailed, _ImportsImpossible):
             failing.append(item)
     return failing or chosen
 
@@ -216,44 +252,57 @@ def _describe(items: list[_Chosen]) -> str:
 # ---------------------------------------------------------------------- the loop
 
 
-def fix_source(source_text: str, filename: str, settings: Settings, *, unsafe: bool = False) -> FixOutcome:
-    """Fix one file's (decoded) text. Never raises for bad input."""
-    result = check_source(source_text, filename, settings)
+def fix_source(
+    source_text: str, filename: str, settings: Settings, *, unsafe: bool = False, project=None
+) -> FixOutcome:
+    """Fix one file's (decoded) text. Never raises for bad input. `project`: the file's
+    `fastapi_lint.project.ProjectContext` in the whole-project analysis, if any."""
+    result = check_source(source_text, filename, settings, project=project)
     if result.error is not None:
         return FixOutcome(source_text, remaining=result.diagnostics, unparsable=True)
     text, diagnostics = source_text, result.diagnostics
     fixed: Counter[str] = Counter()
     skipped: list[str] = []
     errors: list[str] = []
+    rounds: list[Round] = []
+    no_imports = False
     # Rules whose fix produced invalid code: none of their fixes is tried again in this file.
     broken: set[str] = set()
     for _ in range(MAX_ITERATIONS):
         candidates = [
             (d, fix) for d in diagnostics
             if d.code not in broken and (fix := applicable_fix(d, settings, unsafe)) is not None
+            and not (fix.imports and no_imports)
         ]
         if not candidates:
-            return FixOutcome(text, fixed, diagnostics, error="; ".join(errors) or None, skipped=skipped)
+            return FixOutcome(text, fixed, diagnostics, "; ".join(errors) or None, skipped, rounds=rounds)
         chosen, invalid = choose_fixes(text, candidates)
         skipped.extend(invalid)
         tree = ast.parse(text) if any(item.fix.imports for item in chosen) else None
         if tree is not None:
             chosen = _drop_conflicting_imports(chosen, tree, skipped)
         if not chosen:
-            return FixOutcome(text, fixed, diagnostics, error="; ".join(errors) or None, skipped=skipped)
+            return FixOutcome(text, fixed, diagnostics, "; ".join(errors) or None, skipped, rounds=rounds)
         try:
-            new_text = _apply(text, chosen, tree)
+            applied = _apply(text, chosen, tree)
+        except _ImportsImpossible as failure:
+            # Not the rules' fault: leave out every fix that needs an import, keep the rest.
+            no_imports = True
+            skipped.append(f"fixes that need an import were not applied: {failure}")
+            continue
         except _StepFailed as failure:
             culprits = _culprits(text, chosen, tree if tree is not None else ast.parse(text))
             errors.append(f"fix for {_describe(culprits)} produced invalid code ({failure}); not applied")
             broken.update(item.diagnostic.code for item in culprits)
             continue  # the same round again, without the culprits
-        after = check_source(new_text, filename, settings)
+        new_text = applied.after
+        after = check_source(new_text, filename, settings, project=project)
         if after.error is not None:  # parsed above; only an internal limit could get here
             errors.append(f"fix for {_describe(chosen)} produced code that cannot be checked; not applied")
             broken.update(item.diagnostic.code for item in chosen)
             continue
         fixed.update(item.diagnostic.code for item in chosen)
+        rounds.append(applied)
         text, diagnostics = new_text, after.diagnostics
     codes = ", ".join(sorted(fixed))
     error = (f"fixes did not converge after {MAX_ITERATIONS} rounds (rules: {codes}; a bug: please report "

@@ -7,7 +7,8 @@ be added a second time). Adding them uses LibCST's `AddImportsVisitor`, imported
 and its output is verified: nothing but whole import lines (and blank lines) may be inserted,
 and an existing single-line `from m import a` may only gain `, b` at its end. Anything else
 (the stock visitor would rewrite a parenthesized multi-line import as `(b, a,  # comment`)
-is not used: the new name gets a `from m import b` line of its own instead.
+is not used: the new name gets a `from m import b` line of its own instead. Where LibCST
+does not print the file back exactly (form feeds), only its import lines are taken.
 """
 
 from __future__ import annotations
@@ -137,10 +138,51 @@ def add_imports(text: str, requests: list[ImportRequest]) -> str:
     except Exception as error:  # libcst.ParserSyntaxError, or a libcst limitation
         raise ImportError_(f"LibCST cannot parse this file ({type(error).__name__})") from None
     items = [ImportItem(r.module, r.name) for r in sorted(set(requests), key=lambda r: (r.module, r.name or ""))]
+    unchanged = module.code
     visitor = _appending_visitor_class()(CodemodContext(), items)
     result = visitor.transform_module(module).code
+    if unchanged != text:
+        # LibCST does not print every file back exactly (it drops blank lines before a form
+        # feed, and some form feeds): take only its import lines, and put them into the
+        # original text at the same places.
+        result = _transplant(text, unchanged, result)
     verify_only_imports_added(text, result)
     return result
+
+
+def _transplant(text: str, unchanged: str, changed: str) -> str:
+    """`text` with the line insertions and replacements that turn `unchanged` (LibCST's
+    rendering of `text`) into `changed`, at the matching lines of `text`."""
+    original, rendered, target = _lines(text), _lines(unchanged), _lines(changed)
+    alignment = difflib.SequenceMatcher(a=rendered, b=original, autojunk=False).get_matching_blocks()
+
+    def original_index(rendered_index: int) -> int:
+        """Where rendered line `rendered_index` is in `text` (it must be an unchanged line)."""
+        for block in alignment:
+            if block.a <= rendered_index < block.a + block.size:
+                return block.b + rendered_index - block.a
+        raise ImportError_("LibCST changed the lines around the imports")
+
+    edits: list[tuple[int, int, list[str]]] = []  # (start, end) lines of `text` -> new lines
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=rendered, b=target, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "insert":
+            at = 0 if i1 == 0 else original_index(i1 - 1) + 1
+            edits.append((at, at, target[j1:j2]))
+        elif tag == "replace":
+            start = original_index(i1)
+            if original_index(i2 - 1) != start + (i2 - i1) - 1:
+                raise ImportError_("LibCST changed the lines around the imports")
+            edits.append((start, start + (i2 - i1), target[j1:j2]))
+        else:
+            raise ImportError_("LibCST removed lines")
+    out, cursor = [], 0
+    for start, end, lines in sorted(edits, key=lambda edit: edit[0]):
+        out += original[cursor:start] + lines
+        cursor = end
+    out += original[cursor:]
+    return "".join(out)
 
 
 _VISITOR_CLASS = None
@@ -194,8 +236,8 @@ def _lines(text: str) -> list[str]:
 
 
 def verify_only_imports_added(before: str, after: str) -> None:
-    """Raise `ImportError_` unless `after` is `before` with whole import lines (and blank
-    lines) inserted, and single-line `from` imports extended at their end."""
+    """Raise `ImportError_` unless `after` is `before` with whole import lines inserted, and
+    single-line `from` imports extended at their end."""
     old, new = _lines(before), _lines(after)
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -209,7 +251,7 @@ def verify_only_imports_added(before: str, after: str) -> None:
                     raise ImportError_("LibCST changed more than the import lines")
                 inserted = inserted[1:]
             for line in inserted:
-                if line.strip() and not _IMPORT_LINE.match(line.strip()):
+                if not _IMPORT_LINE.match(line):
                     raise ImportError_("LibCST inserted something that is not an import")
             continue
         raise ImportError_("LibCST removed lines")
@@ -228,3 +270,63 @@ def _extends(old_line: str, new_line: str) -> bool:
         return False
     inserted = new_line[prefix:len(new_line) - suffix]
     return re.fullmatch(r"(?:,\s*[A-Za-z_]\w*)+", inserted) is not None
+
+
+# ---------------------------------------------------------------------- imports as edits
+
+
+def import_edits(text: str, requests: tuple[ImportRequest, ...]):
+    """The imports `requests` need in `text`, as ruff-style text edits (for JSON output,
+    where a fix must be complete on its own); None when they cannot be added."""
+    from ..diagnostics import Location
+    from . import Edit
+
+    try:
+        module = ModuleImports.of(ast.parse(text))
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    if any(module.conflicts(r) for r in requests):
+        return None
+    missing = [r for r in dict.fromkeys(requests) if not module.is_present(r)]
+    try:
+        result = add_imports(text, missing)
+    except ImportError_:
+        return None
+    old, new = _lines(text), _lines(result)
+    edits = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "insert":
+            at = Location(i1 + 1, 1)
+            edits.append(Edit("".join(new[j1:j2]), at, at))
+        elif tag == "replace":  # `from m import a` -> `from m import a, b`, then inserted lines
+            before, after = old[i1], new[j1]
+            prefix = 0
+            while before[prefix] == after[prefix]:
+                prefix += 1
+            at = Location(i1 + 1, prefix + 1)
+            edits.append(Edit(after[prefix:len(after) - (len(before) - prefix)], at, at))
+            if j2 - j1 > 1:
+                at = Location(i1 + 2, 1)
+                edits.append(Edit("".join(new[j1 + 1:j2]), at, at))
+    return edits
+
+
+def with_import_edits(diagnostics: list, text: str) -> list:
+    """Diagnostics whose fixes request imports get those imports as edits (ruff's JSON has
+    every edit of a fix); a fix whose imports cannot be added keeps its other edits."""
+    from dataclasses import replace
+
+    from . import Fix
+
+    cache: dict[tuple[ImportRequest, ...], list | None] = {}
+    out = []
+    for diagnostic in diagnostics:
+        fix = diagnostic.fix
+        if isinstance(fix, Fix) and fix.imports:
+            if fix.imports not in cache:
+                cache[fix.imports] = import_edits(text, fix.imports)
+            extra = cache[fix.imports] or []
+            edits = tuple(sorted((*fix.edits, *extra), key=lambda e: (e.location, e.end_location)))
+            diagnostic = replace(diagnostic, fix=replace(fix, edits=edits))
+        out.append(diagnostic)
+    return out

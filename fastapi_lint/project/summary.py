@@ -25,12 +25,12 @@ import ast
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..checker import CallContext, Checker
+from ..checker import Checker
 from ..semantic import fastapi_model as fm
 from ..semantic.blocking import classify_blocking_call
 from ..semantic.call_cost import CallCostJudge
 from ..semantic.model import ROUTE_DECORATOR_NAMES
-from ..semantic.scopes import FunctionScope
+from ..semantic.scopes import CallContext, FunctionScope
 
 SUMMARY_VERSION = 1
 _MAX_TEXT = 60
@@ -143,7 +143,6 @@ class _Summarizer:
         self.judge = CallCostJudge(self.model) if judge_costs else None
         self.scopes = {function.node: function for function in self.model.functions}
         self.summary = ModuleSummary(self.model.module_name or "<module>", path, self.model.is_package)
-        self._branches: fm.RegistrationBranches | None = None
 
     def build(self) -> ModuleSummary:
         self._names()
@@ -330,15 +329,64 @@ class _Summarizer:
     def _note_include(self, include: fm.Include, child_name: str | None, same_scope: bool) -> None:
         text = _text(include.node)
         if include.child is None and child_name is None:
-            self._note(include.node, f"`{text}`: the included router is not a name of this project "
-                                     "(built by a call, a loop variable, a parameter...): not resolved")
+            self._note(include.node, f"`{text}`: {self._unresolved_router(include)}: not resolved")
         elif include.prefix is None:
             self._note(include.node, f"`{text}`: the prefix is not a constant string: its routes are left out")
         elif not same_scope:
             self._note(include.node, f"`{text}` runs in another function than the one that built the "
                                      "application: its place in the registration order is unknown")
 
+    def _unresolved_router(self, include: fm.Include) -> str:
+        call = include.node
+        child = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "router"), None)
+        if isinstance(child, ast.Call):
+            return "the router is built by a call (a factory)"
+        binding = (include.scope or self.model.module).lookup(child.id) if isinstance(child, ast.Name) else None
+        if binding is not None and isinstance(binding.node, ast.arg):
+            return "the router is a parameter"
+        if binding is not None and binding.kind == "value" and isinstance(binding.value, (ast.Tuple, ast.List, ast.Set, ast.Name, ast.Call)):
+            return "the router is a loop variable or computed value"
+        return "the included router is not one this project defines"
+
     def _branches_of(self, node: ast.AST) -> dict[str, str]:
-        if self._branches is None:
-            self._branches = fm.RegistrationBranches(self.checker.tree)
-        return self._branches.positions(node)
+        """The `if`/`match` branches `node` sits in, as `RegistrationBranches.positions`
+        gives them, found by descending the statements that contain it (no parent map)."""
+        found: dict[str, str] = {}
+        body: list[ast.stmt] = self.checker.tree.body
+        while body:
+            statement = next((s for s in body if _contains(s, node)), None)
+            if statement is None:
+                break
+            key = f"{statement.lineno}:{statement.col_offset}"
+            if isinstance(statement, ast.If):
+                branch = next((name for name in ("body", "orelse") if _inside(getattr(statement, name), node)), None)
+                if branch is None:  # in the condition
+                    break
+                found[key], body = branch, getattr(statement, branch)
+            elif isinstance(statement, ast.Match):
+                case = next((c for c in statement.cases if _inside(c.body, node) or _contains(c.pattern, node)), None)
+                if case is None:
+                    break
+                found[key] = f"case {case.pattern.lineno}:{case.pattern.col_offset}"
+                body = case.body
+            else:
+                blocks = [getattr(statement, name, None) or [] for name in ("body", "orelse", "finalbody")]
+                blocks += [handler.body for handler in getattr(statement, "handlers", ())]
+                body = next((block for block in blocks if _inside(block, node)), [])
+        return found
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    decorators = getattr(node, "decorator_list", None)
+    first = decorators[0] if decorators else node
+    return first.lineno, first.col_offset
+
+
+def _contains(outer: ast.AST, node: ast.AST) -> bool:
+    end = (getattr(outer, "end_lineno", None) or outer.lineno, getattr(outer, "end_col_offset", None) or 0)
+    node_end = (getattr(node, "end_lineno", None) or node.lineno, getattr(node, "end_col_offset", None) or 0)
+    return _start(outer) <= (node.lineno, node.col_offset) and node_end <= end
+
+
+def _inside(block: list[ast.stmt], node: ast.AST) -> bool:
+    return any(_contains(statement, node) for statement in block)

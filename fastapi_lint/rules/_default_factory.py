@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from ..diagnostics import SourceLines
-from ..fixes import Applicability, Edit, Fix, ImportRequest, replace_node
+from ..fixes import Applicability, Fix, ImportRequest, replace_node
 from ..semantic.names import canonical
 from ._source_text import end_of, node_text, start_of, text_between
 
@@ -65,7 +65,13 @@ class FieldDefault:
 
 
 def default_factory_fix(
-    model, lines: SourceLines, tree: ast.Module, class_node: ast.ClassDef, class_scope, default: FieldDefault
+    model,
+    lines: SourceLines,
+    tree: ast.Module,
+    class_node: ast.ClassDef,
+    class_scope,
+    statement: ast.AnnAssign,
+    default: FieldDefault,
 ) -> Fix | None:
     factory = _factory(model, lines, class_scope, default.expr)
     if factory is None:
@@ -73,7 +79,10 @@ def default_factory_fix(
     argument = f"default_factory={factory}"
     imports: tuple[ImportRequest, ...] = ()
     if default.field_call is None:
-        field = _field_spelling(model, tree, class_node, class_scope)
+        flavour = _flavour(model, class_scope)
+        if flavour == "pydantic.v1" and _has_call(statement.annotation):
+            return None  # v1 refuses `Annotated[..., Field()]` together with `= Field()`
+        field = _field_spelling(model, tree, class_node, class_scope, flavour)
         if field is None:
             return None
         spelling, imports = field
@@ -115,6 +124,8 @@ def _lambda_sees_the_same(model, class_scope, expr: ast.expr) -> bool:
         if isinstance(name, ast.Name)
     }
     outer = class_scope.parent
+    while outer is not None and outer.kind == "class":  # a lambda skips every class body
+        outer = outer.parent
     callees = {id(node.func) for node in ast.walk(expr) if isinstance(node, ast.Call)}
     for node in ast.walk(expr):
         if isinstance(node, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda, ast.Subscript)):
@@ -154,10 +165,10 @@ def _flavour(model, class_scope, seen: frozenset[int] = frozenset()) -> str:
 
 
 def _field_spelling(
-    model, tree: ast.Module, class_node: ast.ClassDef, class_scope
+    model, tree: ast.Module, class_node: ast.ClassDef, class_scope, flavour: str
 ) -> tuple[str, tuple[ImportRequest, ...]] | None:
     """How the class body can name the right `Field`, and the import it needs, if any."""
-    module_name, targets = _FIELD_OF_FLAVOUR[_flavour(model, class_scope)]
+    module_name, targets = _FIELD_OF_FLAVOUR[flavour]
     used_in_class = [ast.unparse(node.func) for node in ast.walk(class_node) if isinstance(node, ast.Call)]
     candidates: list[tuple[int, int, str]] = []
     for name, binding in _visible_imports(class_scope):
@@ -176,6 +187,10 @@ def _field_spelling(
     if class_scope.lookup("Field") is not None or _has_star_import(tree):
         return None  # `Field` means something else here (or may, through `import *`)
     return "Field", (ImportRequest(module_name, "Field"),)
+
+
+def _has_call(annotation: ast.expr) -> bool:
+    return any(isinstance(node, ast.Call) for node in ast.walk(annotation))
 
 
 def _visible_imports(scope):

@@ -69,7 +69,9 @@ class AwaitFixer:
     # ------------------------------------------------------------------ entry point
 
     def fix_for(self, call: ast.Call, ctx, found: BlockingCall, offload_with: str) -> Fix | None:
-        if ctx.function is None or ctx.function.node is None:
+        # The `await` goes into the `async def` itself: a lambda that runs on the loop
+        # (`map(lambda u: requests.get(u), urls)`) cannot hold one.
+        if ctx.function is None or not isinstance(ctx.function.node, ast.AsyncFunctionDef):
             return None
         parents = self.parents(ctx.function.node)
         if not can_await_at(call, ctx.function.node, parents):
@@ -111,11 +113,8 @@ class AwaitFixer:
         target = ctx.target or ""
         if target.startswith(_THREAD_BOUND_PREFIXES) and not _sqlite_connect_for_any_thread(call, target):
             return True
-        parent = parents.get(id(call))
-        if isinstance(parent, ast.Call) and call in parent.args:
-            callee = self.model.resolve(parent.func, ctx.scope)
-            if callee in _OFFLOADERS or (isinstance(parent.func, ast.Attribute) and parent.func.attr == "run_in_executor"):
-                return True
+        if self._is_offloaded_function(call, ctx, parents.get(id(call))):
+            return True
         # `conn.execute(q).fetchall()`: one report for the chain; moving only the first call
         # would leave the next blocking call on the loop, now hidden from the rule.
         for outer in outer_calls_in_chain(call, parents):
@@ -124,6 +123,17 @@ class AwaitFixer:
                 return True
         # `f(x for x in xs)`: the bare generator argument would need its own parentheses.
         return len(call.args) == 1 and not call.keywords and isinstance(call.args[0], ast.GeneratorExp)
+
+    def _is_offloaded_function(self, call: ast.Call, ctx, parent: ast.AST | None) -> bool:
+        """`call` stands where the function to run in a thread goes: `to_thread(call, ...)`,
+        `run_in_threadpool(call, ...)`, `loop.run_in_executor(None, call, ...)`."""
+        if not isinstance(parent, ast.Call):
+            return False
+        if isinstance(parent.func, ast.Attribute) and parent.func.attr == "run_in_executor":
+            return len(parent.args) > 1 and parent.args[1] is call
+        if not parent.args or parent.args[0] is not call:
+            return False
+        return self.model.resolve(parent.func, ctx.scope) in _OFFLOADERS
 
     def _offload_fix(
         self, call: ast.Call, ctx, found: BlockingCall, opener: int, parenthesize: bool, offload_with: str
@@ -142,18 +152,20 @@ class AwaitFixer:
         ]
         if parenthesize:
             edits.append(self._edit(end, end, ")"))
-        return Fix(f"Run `{found.api}()` in a worker thread with `{runner}`", Applicability.UNSAFE, tuple(edits), imports)
+        title = f"Run `{found.api}()` in a worker thread with `{runner}`"
+        return Fix(title, Applicability.UNSAFE, tuple(edits), imports)
 
     def _runner(self, call: ast.Call, ctx, offload_with: str) -> tuple[str, tuple[ImportRequest, ...]] | None:
         # `run_in_threadpool(func, *args, **kwargs)` takes `func` by keyword too: a call
         # with a `func=` keyword (or a `**mapping` that might hold one) cannot go through it.
         # `asyncio.to_thread(func, /, *args, **kwargs)` has no such problem.
         keyword_safe = all(k.arg not in (None, "func") for k in call.keywords)
-        if offload_with == "run_in_threadpool" or (offload_with == "auto" and self._module_uses_threadpool()):
-            if keyword_safe:
-                return self._threadpool_spelling(ctx)
-            if offload_with == "run_in_threadpool":
-                return None
+        if offload_with == "run_in_threadpool":
+            return self._threadpool_spelling(ctx) if keyword_safe else None
+        if offload_with == "auto" and keyword_safe and self._module_uses_threadpool():
+            spelled = self._threadpool_spelling(ctx)
+            if spelled is not None:
+                return spelled
         spelled = module_spelling(ctx.scope, self.model, "asyncio")
         if spelled is None:
             return None

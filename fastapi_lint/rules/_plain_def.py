@@ -38,6 +38,7 @@ class PlainDefFixer:
         self.model = rule.model
         self.tree = rule.checker.tree
         self._parents: dict[int, ast.AST] | None = None
+        self._text: SourceText | None = None
 
     @property
     def parents(self) -> dict[int, ast.AST]:
@@ -77,7 +78,10 @@ class PlainDefFixer:
         return all(self._is_registration(use) for use in self._loads_of(node.name))
 
     def _loads_of(self, name: str) -> list[ast.Name]:
-        return [n for n in ast.walk(self.tree) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+        return [
+            node for node in ast.walk(self.tree)
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
+        ]
 
     def _is_registration(self, use: ast.expr) -> bool:
         parent = self.parents.get(id(use))
@@ -142,7 +146,7 @@ class PlainDefFixer:
         for sub in _own_body_nodes(node):
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                 binding = function.lookup(sub.id)
-                if binding is not None and binding.kind == "import" and (binding.qualname or "").split(".")[0] in _LOOP_BOUND_MODULES:
+                if binding is not None and binding.kind == "import" and _root(binding.qualname) in _LOOP_BOUND_MODULES:
                     return False
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "set":
                 if self._is_context_var(sub.func.value, function):
@@ -154,13 +158,17 @@ class PlainDefFixer:
             return False
         binding = function.lookup(expr.id)
         value = getattr(binding, "value", None)
-        return isinstance(value, ast.Call) and self.model.resolve(value.func, self.model.module) == "contextvars.ContextVar"
+        if not isinstance(value, ast.Call):
+            return False
+        return self.model.resolve(value.func, self.model.module) == "contextvars.ContextVar"
 
     # ------------------------------------------------------------------ the edit
 
     def _remove_async_keyword(self, node: ast.AsyncFunctionDef) -> Edit | None:
         """Delete `async` and the blanks after it, when `def` follows on the same line."""
-        text = SourceText(self.rule.checker.lines)
+        if self._text is None:
+            self._text = SourceText(self.rule.checker.lines)
+        text = self._text
         start = text.start(node)
         if not text.text.startswith("async", start):
             return None
@@ -181,6 +189,10 @@ def _own_body_nodes(node: ast.AsyncFunctionDef):
         if isinstance(current, ast.AsyncFunctionDef):
             continue
         pending.extend(ast.iter_child_nodes(current))
+
+
+def _root(qualname: str | None) -> str:
+    return (qualname or "").split(".")[0]
 
 
 def _method_name(call: ast.AST | None) -> str | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import Callable
 
 from ..diagnostics import Location, SourceLines
 from ..fixes import Edit
@@ -45,21 +46,26 @@ class StatementMove:
 
 
 def plan_move(
-    tree: ast.Module, moved_handler: ast.AST, target_node: ast.AST, registrations: set[int]
+    tree: ast.Module,
+    moved_handler: ast.AST,
+    target_node: ast.AST,
+    registrations: set[int],
+    lazy_names: Callable[[], set[str]],
 ) -> StatementMove | None:
     """The move of `moved_handler` (a top-level `def`) above the top-level statement that
     contains `target_node`, when the definitions it jumps over allow it. `registrations`:
     ids of the route registration calls of the module (an `add_api_route(...)` statement may
-    be jumped over)."""
+    be jumped over); `lazy_names()`: `lazy_annotation_names(tree)`."""
     body = tree.body
     if moved_handler not in body:
         return None
     moved_index = body.index(moved_handler)
     target_index = next(
-        (i for i, statement in enumerate(body) if any(node is target_node for node in ast.walk(statement))),
+        (i for i, statement in enumerate(body[:moved_index])
+         if _first_row(statement) <= target_node.lineno <= statement.end_lineno),
         None,
     )
-    if target_index is None or target_index >= moved_index:
+    if target_index is None:
         return None
     move = StatementMove(moved_handler, body[target_index], tuple(body[target_index:moved_index]))
     for statement in move.jumped:
@@ -69,7 +75,7 @@ def plan_move(
             if isinstance(statement.value, ast.Constant) or id(statement.value) in registrations:
                 continue
         return None
-    if not _names_allow(move, lazy_annotation_names(tree)):
+    if not _names_allow(move, lazy_names()):
         return None
     return move
 
@@ -145,7 +151,7 @@ def lazy_annotation_names(tree: ast.Module) -> set[str]:
 def _names_in_string(text: str) -> set[str]:
     try:
         parsed = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     return {node.id for node in ast.walk(parsed) if isinstance(node, ast.Name)}
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from http import HTTPStatus
+from typing import Callable
 
 _RESPONSE_MODULES = ("starlette.responses.", "fastapi.responses.")
 _STATUS_CONSTANT = re.compile(r"^HTTP_([0-9]{3})_")
@@ -139,10 +141,12 @@ _CREATED_CONSTANT = "starlette.status.HTTP_201_CREATED"
 _HTTP_STATUS = "http.HTTPStatus"
 
 
-def created_status_spelling(scope, tree: ast.Module, line: int) -> str:
+def created_status_spelling(scope, line: int, name_counts: Callable[[], Counter[str]]) -> str:
     """How this module would write 201 at `line` of `scope`: `status.HTTP_201_CREATED`
     (with the module's own name for FastAPI's / Starlette's `status`), a bare
-    `HTTP_201_CREATED` it imports, `HTTPStatus.CREATED`, or the literal `201`."""
+    `HTTP_201_CREATED` it imports, `HTTPStatus.CREATED`, or the literal `201`.
+    `name_counts()`: how often the module spells each name (asked only to choose between
+    two names for the same thing)."""
     modules, constants, enums = [], [], []
     for name, binding, own_scope in _visible_bindings(scope):
         if binding.kind != "import":
@@ -157,11 +161,11 @@ def created_status_spelling(scope, tree: ast.Module, line: int) -> str:
         elif binding.qualname == _HTTP_STATUS:
             enums.append(name)
     if modules:
-        return f"{_most_used(tree, modules)}.HTTP_201_CREATED"
+        return f"{_most_used(modules, name_counts)}.HTTP_201_CREATED"
     if constants:
-        return _most_used(tree, constants)
+        return _most_used(constants, name_counts)
     if enums:
-        return f"{_most_used(tree, enums)}.CREATED"
+        return f"{_most_used(enums, name_counts)}.CREATED"
     return "201"
 
 
@@ -179,10 +183,13 @@ def _visible_bindings(scope):
         scope = scope.parent
 
 
-def _most_used(tree: ast.Module, names: list[str]) -> str:
+def _most_used(names: list[str], name_counts: Callable[[], Counter[str]]) -> str:
     """The name the module spells most often (the conventional `status` on a tie)."""
-    counts = dict.fromkeys(names, 0)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in counts:
-            counts[node.id] += 1
-    return max(names, key=lambda name: (counts[name], name == "status", name == "HTTPStatus", -names.index(name)))
+    if len(names) == 1:
+        return names[0]
+    counts = name_counts()
+    return max(names, key=lambda name: (counts[name], name == "status", -names.index(name)))
+
+
+def count_names(tree: ast.Module) -> Counter[str]:
+    return Counter(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))

@@ -43,8 +43,9 @@ class AsyncFunctionNeverAwaits(Rule):
     `receive`/`send` do; passing one to
     `BackgroundTasks.add_task`, which accepts both, does not count), functions whose
     signature only FastAPI can fill (`Depends()`, `Header()`, a `Request` parameter...:
-    endpoints and dependencies registered in another module, FPI120's business), and
-    functions with a decorator listed in `ignore-decorators`.
+    endpoints and dependencies registered in another module, FPI120's business), functions
+    another module of a checked project registers as a route or dependency or passes by
+    reference, and functions with a decorator listed in `ignore-decorators`.
 
     ## Example
     ```python

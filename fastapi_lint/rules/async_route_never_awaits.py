@@ -28,9 +28,10 @@ class AsyncRouteNeverAwaits(Rule):
     Checks for `async def` route handlers, dependencies and FastAPI callbacks (exception
     handlers, startup/shutdown handlers) that never `await` (no `await`, `async for` or
     `async with`) and call something that may block. A function counts as an endpoint or
-    dependency when this module registers it, and also when its signature declares what
-    only FastAPI fills (`Depends()`, `Query()`, `Header()`, ..., or a `Request`,
-    `WebSocket` or `BackgroundTasks` parameter), since it is usually registered elsewhere.
+    dependency when this module (or, when a project is checked, any of its modules)
+    registers it, and also when its signature declares what only FastAPI fills
+    (`Depends()`, `Query()`, `Header()`, ..., or a `Request`, `WebSocket` or
+    `BackgroundTasks` parameter), since it is usually registered elsewhere.
 
     ## Why is this bad?
     FastAPI runs an `async def` endpoint or dependency on the event loop, and a plain
@@ -48,7 +49,9 @@ class AsyncRouteNeverAwaits(Rule):
     - calls to functions of other modules and libraries that fastapi-lint does not know to
       be cheap, and method calls on values of unknown origin (such as an injected `db`
       parameter without annotation);
-    - calls to synchronous functions and methods of the same module that do any of these.
+    - calls to synchronous functions and methods of the same module that do any of these,
+      and, when a project is checked, of any module of the project (followed through any
+      number of calls: a helper that provably does only cheap work is cheap).
 
     Cheap, never reported: builtins, exception and Pydantic model constructors, classes
     without `__init__`, FastAPI/Starlette/Pydantic helpers, pure standard modules (`json`,
@@ -111,15 +114,17 @@ class AsyncRouteNeverAwaits(Rule):
     the class's instances), it has no other decorator, and it is not a websocket endpoint
     (FastAPI awaits those), a startup/shutdown handler or a middleware. Its body must not
     use `asyncio`, `anyio` or `trio` (`asyncio.get_running_loop()` and `create_task()`
-    raise in a worker thread) nor set a `ContextVar`. The fix checks this module only: a
-    module that imports the function and awaits it (a test calling the endpoint directly,
-    for example) breaks.
+    raise in a worker thread) nor set a `ContextVar` created in this module (the endpoint
+    sees a value set by an `async def` dependency, not one set by a plain `def` one,
+    which runs in a copy of the context). The fix checks this module only: a module that
+    imports the function and awaits it (a test calling the endpoint directly, for
+    example) breaks.
 
     The fix is unsafe: the function now runs in a worker thread (FastAPI's threadpool has
     40 threads by default, shared by every plain `def` endpoint and dependency), where
-    thread-local state differs, and a `ContextVar` it sets is set in a copy of the context:
-    the endpoint sees a value set by an `async def` dependency, not one set by a plain
-    `def` one (values set by middleware are still read: the threadpool copies the context).
+    thread-local state differs and a `ContextVar` of another module that it sets is lost
+    as above (values set by middleware are still read: the threadpool copies the
+    context).
 
     Where FPI100-FPI104 fix a call of the function (their fixes add an `await`, which a
     plain `def` cannot hold), this fix is not offered; once theirs are applied the function

@@ -41,9 +41,10 @@ class MutableDefaultInPydanticModel(Rule):
 
     It looks at classes deriving from `pydantic.BaseModel`, `RootModel`,
     `pydantic.v1.BaseModel`, `pydantic_settings.BaseSettings` and `sqlmodel.SQLModel`
-    (also through subclasses defined in the same module). `ClassVar` attributes,
-    `model_config`, nested `class Config` bodies, `Field(default_factory=...)`, private
-    `_attributes`, tuples and frozensets are left alone.
+    (also through subclasses defined in the same module and, when a project is checked,
+    in any of its modules, through any number of base classes and mixins). `ClassVar`
+    attributes, `model_config`, nested `class Config` bodies, `Field(default_factory=...)`,
+    private `_attributes`, tuples and frozensets are left alone.
 
     ## Why is this bad?
     On a Pydantic model this is **not** a shared-state bug: Pydantic copies a list, dict
@@ -133,7 +134,7 @@ class MutableDefaultInPydanticModel(Rule):
             default = self._field_default(statement, class_scope)
             if default is not None and self._is_mutable(default.expr, class_scope):
                 fix = default_factory_fix(
-                    self.model, self.checker.lines, self.checker.tree, node, class_scope, default
+                    self.model, self.checker.lines, self.checker.tree, node, class_scope, statement, default
                 )
                 self.report(statement, self._message(field_name, default.expr), fix=self._claim_imports(fix))
 

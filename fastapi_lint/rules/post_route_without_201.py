@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 
 from ..fixes import Applicability, Fix
 from ..semantic import fastapi_model as fm
 from ._call_arguments import append_keyword
-from ._status_codes import StatusFinder, created_status_spelling
+from ._status_codes import StatusFinder, count_names, created_status_spelling
 from .base import Option, Rule
 
 CREATION_VERBS = frozenset({"create", "add", "register", "new"})
@@ -156,6 +157,7 @@ class PostRouteWithout201(Rule):
     )
 
     def visit_module_end(self) -> None:
+        self._counts: Counter[str] | None = None
         self._action_words = {w.lower() for w in self.settings["action-words"]}
         self._action_words |= {w.lower() for w in self.settings["extend-action-words"]}
         full_paths = self._full_paths()
@@ -236,13 +238,18 @@ class PostRouteWithout201(Rule):
         )
         self.report_route(route, message, fix=self._fix(route))
 
+    def _name_counts(self) -> Counter[str]:
+        if self._counts is None:
+            self._counts = count_names(self.checker.tree)
+        return self._counts
+
     def _fix(self, route: fm.Route) -> Fix | None:
         """`status_code=201` added to the registration, spelled as the module spells codes."""
         # `api_route(methods=["GET", "POST"])`: the code would apply to GET as well.
         if route.methods != frozenset({"POST"}) or not isinstance(route.node, ast.Call):
             return None
         scope = route.scope if route.scope is not None else self.model.module
-        spelling = created_status_spelling(scope, self.checker.tree, route.node.lineno)
+        spelling = created_status_spelling(scope, route.node.lineno, self._name_counts)
         edits = append_keyword(self.checker.lines, route.node, f"status_code={spelling}")
         if edits is None:
             return None

@@ -5,12 +5,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ..fixes import Applicability, Fix
 from ..semantic import paths
-from ..semantic.fastapi_model import (
-    Include, Mount, RegistrationBranches, ResolvedRoute, Route, flatten, has_custom_matching,
-)
-from ._route_move import move_edit, plan_move
+from ..semantic.fastapi_model import RegistrationBranches, ResolvedRoute, flatten, has_custom_matching
+from ._route_order import RouteMoves
 from .base import Rule
 
 # Method keys: ("http", "GET"), ("websocket", ""). A mount takes every one of them.
@@ -37,10 +34,13 @@ class ShadowedRoute(Rule):
 
     The rule only speaks when it knows: it stays silent about routes whose path, prefix or
     methods are not constants, routes added from inside a function to an application built
-    elsewhere (their registration time is unknown), routers included from other modules,
-    routes in another branch of the same `if`, and routes built by a custom `route_class`
-    that overrides `matches()`. A router that no application of the module includes is
-    checked on its own.
+    elsewhere (their registration time is unknown), routers built by a call or included in
+    a loop, routes in another branch of the same `if`, and routes built by a custom
+    `route_class` that overrides `matches()`. When a project is checked, applications and
+    routers are followed across its modules (a route is reported in its own file, naming
+    the file of the route that shadows it); a file checked on its own says nothing about
+    routers included from other modules. A router that no application includes is checked
+    on its own.
 
     ## Why is this bad?
     Starlette picks the first route whose path pattern matches and whose methods include the
@@ -116,42 +116,15 @@ class ShadowedRoute(Rule):
     message = "Route can never run: an earlier route matches every request for it"
 
     def visit_module_end(self) -> None:
-        for finding in find_shadowed_routes(self.model, self.checker.tree):
-            self.report_route(finding.route.route, finding.message, fix=self._move_fix(finding))
-
-    def _move_fix(self, finding: ShadowedRouteFinding) -> Fix | None:
-        """Move the shadowed route's definition above the one route that shadows it."""
-        if len(finding.earlier) != 1:
-            return None  # several routes together, or nothing we can move above
-        moved, target = finding.route.route, finding.earlier[0].route
-        if moved is None or target is None or moved.owner is not target.owner:
-            return None  # a mount, a documentation route, or another router's route
-        handler = moved.handler
-        if handler is None or moved.node not in getattr(handler, "decorator_list", ()):
-            return None
-        if any(route is not moved and route.handler is handler for route in self.model.routes):
-            return None  # the function is registered more than once: all would move
-        tree = self.checker.tree
-        move = plan_move(tree, handler, target.node, {id(route.node) for route in self.model.routes})
-        if move is None:
-            return None
-        jumped_nodes = move.jumped_nodes()
-        jumped: set[int] = set()
-        for obj in self.model.routers:
-            for event in obj.events:
-                if id(event.node) not in jumped_nodes:
-                    continue
-                if isinstance(event, (Include, Mount)):
-                    return None  # the move would change what an include or mount sees
-                if isinstance(event, Route) and event.owner is moved.owner:
-                    jumped.add(id(event))
-        if id(target) not in jumped or not moved_route_is_the_only_change(self.model, tree, moved, target, jumped):
-            return None
-        return Fix(
-            f"Move `{finding.route.label}` above `{finding.earlier[0].label}`",
-            Applicability.UNSAFE,
-            (move_edit(self.checker.lines, tree, move),),
-        )
+        # The whole project's registration order (`fastapi_lint.project`), unless the file
+        # is checked on its own, or differs from what the project summarised (a fix ran).
+        project = self.model.project
+        findings = project.shadowed_routes(self.model) if project is not None else None
+        if findings is None:
+            findings = find_shadowed_routes(self.model, self.checker.tree)
+        moves = RouteMoves(self.model, self.checker.tree, self.checker.lines)
+        for finding in findings:
+            self.report_route(finding.route.route, finding.message, fix=moves.fix(finding))
 
 
 @dataclass
@@ -230,62 +203,6 @@ def shadowing_findings(roots, exclusive, custom_matching) -> list[ShadowedRouteF
                 verdict.example, _message(entry, verdict),
             ))
     return findings
-
-
-def moved_route_is_the_only_change(
-    model, tree: ast.Module, moved: Route, target: Route, jumped: set[int]
-) -> bool:
-    """With `moved` registered just before the routes `jumped` (ids, `target` among them),
-    in every application that has it: `moved` is no longer shadowed, no jumped route becomes
-    shadowed, and no jumped route loses a request to `moved`, other than the ones `target`
-    took from it (the point of the move) or that never reached the jumped route anyway."""
-    branches = RegistrationBranches(tree)
-
-    def visible(before: list[_Entry], entry: _Entry) -> list[_Entry]:
-        return [e for e in before if not branches.exclusive(e.resolved, entry.resolved)]
-
-    for root in model.root_routers():
-        entries = [e for e in _entries(flatten(root)) if not has_custom_matching(model, e.resolved)]
-        reordered = _reordered(entries, moved, jumped)
-        if reordered is None:
-            return False
-        old_index = {id(entry): index for index, entry in enumerate(entries)}
-        for index, entry in enumerate(reordered):
-            if entry.resolved.route is moved:
-                if _shadowing(visible(reordered[:index], entry), entry) is not None:
-                    return False
-                continue
-            if id(entry.resolved.route) not in jumped:
-                continue
-            before = visible(entries[: old_index[id(entry)]], entry)
-            after = visible(reordered[:index], entry)
-            if _shadowing(after, entry) is not None and _shadowing(before, entry) is None:
-                return False
-            for mover in (e for e in after if e.resolved.route is moved):
-                for key in mover.shared(entry):
-                    taken = [e.pattern for e in before if key in e.shared(mover)]
-                    if entry.resolved.route is target:
-                        taken.append(entry.pattern)
-                    if taken and paths.covers(taken, mover.pattern).included:
-                        continue  # these requests never reached `entry` anyway
-                    if paths.overlap(mover.pattern, entry.pattern).exists:
-                        return False
-    return True
-
-
-def _reordered(entries: list[_Entry], moved: Route, jumped: set[int]) -> list[_Entry] | None:
-    """`entries` with each occurrence of `moved` just before the first jumped route of the
-    same include; None when some jumped route is missing there (a path we cannot read)."""
-    result = list(entries)
-    for entry in [e for e in entries if e.resolved.route is moved]:
-        via = entry.resolved.via
-        present = {id(e.resolved.route) for e in entries if e.resolved.via == via}
-        if not jumped <= present:
-            return None
-        result.remove(entry)
-        first = next(i for i, e in enumerate(result) if e.resolved.via == via and id(e.resolved.route) in jumped)
-        result.insert(first, entry)
-    return result
 
 
 def _entries(resolved_routes) -> list[_Entry]:

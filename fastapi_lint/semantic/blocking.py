@@ -31,6 +31,10 @@ class BlockingCall:
     def fix(self) -> str:
         if self.code == SLEEP:  # sleeping in a thread would be pointless
             return self.alternative
+        if self.api.startswith("sqlite3."):
+            # sqlite3 objects refuse to be used from another thread than their creator's
+            # (ProgrammingError), so moving one call to a thread is not the advice.
+            return f"{self.alternative}, or make the endpoint a plain `def`"
         return f"{self.alternative} or {_THREAD}" if self.alternative else _THREAD
 
     def message(self, function_name: str) -> str:
@@ -243,16 +247,18 @@ def classify_blocking_call(
 
 
 def _inherited_family(owner: str, method: str, model, depth: int = 0) -> _Family | None:
-    """`class GitHub(requests.Session)` defined in this module inherits `get` and friends."""
-    if depth > 5 or not model.is_local(owner):
+    """`class GitHub(requests.Session)` defined in this module (or, when a project is
+    checked, in another of its modules) inherits `get` and friends."""
+    if depth > 5:
         return None
-    found = model.class_named(owner)
-    if found is None:
-        return None
-    scope = found[1]
-    if method in scope.bindings:  # overridden here: not the library's method
-        return None
-    for base in scope.base_qualnames:
+    if not model.is_local(owner):
+        bases = model.project.class_bases(owner, method) if model.project is not None else None
+    else:
+        found = model.class_named(owner)
+        if found is None or method in found[1].bindings:  # overridden: not the library's method
+            return None
+        bases = found[1].base_qualnames
+    for base in bases or ():
         family = _METHODS.get(canonical(base)) or _inherited_family(base, method, model, depth + 1)
         if family is not None:
             return family

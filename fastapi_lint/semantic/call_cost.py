@@ -15,7 +15,8 @@ documented in FPI120's docs, in order:
 4. Libraries whose blocking APIs the catalog lists (`CATALOGED_MODULES`) are judged by the
    catalog alone: what it does not list is cheap (`requests.Session()` does no I/O).
 5. A synchronous function or method defined in the same module costs what its own calls
-   cost (followed transitively).
+   cost (followed transitively); with the whole-project analysis, so does one of another
+   module of the project (`fastapi_lint.project`).
 6. Everything else may block: functions of other modules and libraries, calls on values
    of unknown origin (an injected `db` without annotation, a client from elsewhere).
 """
@@ -127,6 +128,12 @@ class CallCostJudge:
             by_name = self._by_qualname(target, call)
             if by_name is not None:
                 return by_name
+            # A function of another module of the project costs what it reaches.
+            project = self.model.project
+            if project is not None:
+                by_project = project.call_cost(target, call, _describe(call), self.extra_blocking)
+                if by_project is not None:
+                    return by_project
         if isinstance(func, ast.Attribute):
             local_method = self._local_method(func, ctx.scope)
             if local_method is not None:

@@ -200,26 +200,6 @@ class RegistrationBranches:
             self._paths[key] = branches
         return self._paths[key]
 
-    def positions(self, node: ast.AST) -> dict[str, str]:
-        """The branches of `node` as plain data (for project summaries): the statement's
-        "line:column" -> "body", "orelse" or the `case`'s "line:column"."""
-        found = {}
-        for statement_id, branch in self._branches_of(node).items():
-            statement = self._nodes_by_id[statement_id]
-            key = f"{statement.lineno}:{statement.col_offset}"
-            found[key] = branch if isinstance(branch, str) else "case " + self._position_of(branch)
-        return found
-
-    def _position_of(self, node_id: int) -> str:
-        node = self._nodes_by_id[node_id]
-        return f"{node.lineno}:{node.col_offset}"
-
-    @property
-    def _nodes_by_id(self) -> dict[int, ast.AST]:
-        if not hasattr(self, "_by_id"):
-            self._by_id = {id(n): n for n in ast.walk(self._tree) if isinstance(n, (ast.If, ast.Match, ast.match_case))}
-        return self._by_id
-
     def _all_branches(self, resolved: ResolvedRoute) -> dict[int, object]:
         branches: dict[int, object] = {}
         for node in (*resolved.via, resolved.node):

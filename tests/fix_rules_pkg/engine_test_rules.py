@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from fastapi_lint.fixes import Applicability, Edit, Fix, ImportRequest, insert_at, replace_node
+from fastapi_lint.fixes import Applicability, Fix, ImportRequest, insert_at, replace_node
 from fastapi_lint.rules.base import Rule
 
 _DOC = """## What it does
@@ -95,24 +95,3 @@ class FlipFlop(Rule):
             other = "flop" if call.func.id == "flip" else "flip"
             fix = Fix("Flip", Applicability.SAFE, (replace_node(self.checker.lines, call.func, other),))
             self.report(call, "flip-flop", fix=fix)
-
-
-class RawEdits(Rule):
-    """Reports whatever `RawEdits.fixes` holds (set by a test): edits built by hand."""
-
-    __doc__ = _DOC
-    code = "FPI995"
-    name = "test-raw-edits"
-    default_enabled = False
-    fixes: list[Fix] = []
-
-    def visit_module_end(self) -> None:
-        for fix in type(self).fixes:
-            first = fix.edits[0] if fix.edits else Edit("", *[type(self)._origin()] * 2)
-            self.report_at(first.location, first.end_location, "raw", fix=fix)
-
-    @staticmethod
-    def _origin():
-        from fastapi_lint.diagnostics import Location
-
-        return Location(1, 1)

@@ -1,0 +1,97 @@
+"""What the checker and the rules see of the project while checking one of its files.
+
+`Checker(..., project=ProjectContext(...))` exposes it as `self.model.project`; every rule
+keeps working when it is None (a lone file, stdin).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..semantic.call_cost import CallCost
+from .layout import ModuleName
+from .model import CHEAP, Chain, ProjectModel
+
+
+@dataclass
+class ProjectContext:
+    project: ProjectModel
+    module: ModuleName
+
+    def apply_roles(self, model) -> None:
+        """Roles other modules give to this module's functions, before their bodies are
+        walked: a dependency used in another module is a dependency here (FPI120 applies,
+        FPI121 does not); an async function passed by reference elsewhere is exempt from
+        FPI121 as one passed here is."""
+        for function in model.functions:
+            qualname = model.scope_qualname(function)
+            if qualname is None:
+                continue
+            role = self.project.role_of(qualname)
+            if role is not None:
+                model.project_roles[function.node] = role
+            if function.is_async and self.project.is_referenced(qualname):
+                model.passed_by_reference.add(function.node)
+
+    def is_pydantic_class(self, qualname: str) -> bool:
+        return self.project.is_pydantic_class(qualname)
+
+    def class_bases(self, qualname: str, method: str) -> list[str] | None:
+        """The bases of the project class `qualname`, to look `method` up in (None: not a
+        project class, or one that defines `method` itself)."""
+        cls = self.project.class_summary(self.project.resolve(qualname))
+        if cls is None or method in cls.methods:
+            return None
+        return cls.bases
+
+    def is_own(self, qualname: str) -> bool:
+        """Defined in this very module (the per-file analysis already knows it)."""
+        return qualname.startswith(self.module.name + ".")
+
+    def call_cost(self, target: str, call: ast.Call, described: str, extra_blocking: Iterable[str]) -> CallCost | None:
+        """FPI120's cost of calling a function of another module of the project: cheap
+        when it provably reaches nothing that may block, else what it reaches."""
+        if self.is_own(target):
+            return None
+        found = self.project.call_cost(target, extra_blocking)
+        if found is None:
+            return None
+        if found == CHEAP:
+            return CallCost("cheap")
+        assert isinstance(found, Chain)
+        return CallCost(found.kind, " -> ".join([described, *(f"{step}()" for step in found.steps)]))
+
+    def blocking_chain(self, target: str, extra_blocking: Iterable[str] = ()) -> Chain | None:
+        return self.project.blocking_chain(target, extra_blocking)
+
+    def shadowed_routes(self, model) -> list | None:
+        """FPI400's findings whose shadowed route is in this module, pointing at this
+        module's own `Route` objects (for reporting and fixes), routes of other modules
+        left as the project sees them; None when the routes of the text being checked are
+        not those the project summarised (a fix moved one)."""
+        local = {(route.node.lineno, route.node.col_offset): route for route in model.routes}
+        summary = self.project.modules.get(self.module.name)
+        summarised = sorted(
+            (event["position"][0], event["position"][1])
+            for router in (summary.routers if summary is not None else ())
+            for event in router.events if event["type"] == "route"
+        )
+        if summarised != sorted(local):
+            return None  # the text checked is not the one summarised: judge the file alone
+
+        def here(resolved):
+            route = resolved.route
+            if route is None or route.node.module != self.module.name:
+                return resolved
+            found = local.get((route.node.lineno, route.node.col_offset))
+            return resolved if found is None else dataclasses.replace(resolved, route=found, node=found.node)
+
+        findings = []
+        for finding in self.project.routing.findings_in(self.module.name):
+            findings.append(dataclasses.replace(
+                finding, route=here(finding.route), earlier=[here(e) for e in finding.earlier]
+            ))
+        return findings

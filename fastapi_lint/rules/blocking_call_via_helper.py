@@ -1,0 +1,145 @@
+"""FPI110: an `async def` calls a synchronous function of the project that blocks."""
+
+from __future__ import annotations
+
+import ast
+
+from ..semantic.blocking import classify_blocking_call
+from . import rule_by_code_or_name
+from .base import Rule
+
+_MAX_SHOWN = 40
+
+
+class BlockingCallViaHelper(Rule):
+    """## What it does
+    Checks for calls, in an `async def` body that runs on the event loop, of a synchronous
+    function of the project that reaches a blocking call (one that FPI100-FPI104 report:
+    a sync HTTP request, `time.sleep`, a subprocess, file I/O, a database or network
+    client), directly or through other synchronous functions, in this module or, with the
+    whole-project analysis, in any module of the project. The message names the chain, for
+    example `send_report -> mailer.send -> smtplib.SMTP`.
+
+    Also followed: methods (of `self`, of instances of project classes, inherited ones) and
+    constructors (`__init__`). Not reported: awaited calls, async functions (calling one
+    only builds a coroutine), functions passed by reference rather than called
+    (`await asyncio.to_thread(send_report, ...)`, a callback), calls through a function
+    received as a parameter, and calls that FPI100-FPI104 report themselves.
+
+    ## Why is this bad?
+    A blocking call stalls the event loop whether it is written in the `async def` or in a
+    helper it calls: while `smtplib.SMTP(...)` connects inside `send_report()`, the server
+    answers no other request (five concurrent requests to an `async def` handler blocking
+    for 0.5 s take 2.5 s). Rules that look only at the handler's own body miss it, and in
+    real applications the blocking call usually sits in a service or helper module one or
+    two calls away.
+
+    ## Example
+    ```python
+    import smtplib
+
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    def send_welcome_email(address: str) -> None:
+        with smtplib.SMTP("mail.example.com") as server:
+            server.sendmail("shop@example.com", [address], "Welcome!")
+
+
+    @app.post("/signups")
+    async def sign_up(address: str):
+        send_welcome_email(address)
+        return {"status": "registered"}
+    ```
+
+    Use instead:
+    ```python
+    import asyncio
+    import smtplib
+
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    def send_welcome_email(address: str) -> None:
+        with smtplib.SMTP("mail.example.com") as server:
+            server.sendmail("shop@example.com", [address], "Welcome!")
+
+
+    @app.post("/signups")
+    async def sign_up(address: str):
+        await asyncio.to_thread(send_welcome_email, address)
+        return {"status": "registered"}
+    ```
+
+    Making the handler a plain `def` (FastAPI runs it in the threadpool), or the helper
+    chain async (`aiosmtplib`), works too.
+
+    ## References
+    - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
+    - [Python: `asyncio.to_thread`](https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread)
+    - [Starlette: `run_in_threadpool`](https://www.starlette.io/threadpool/)
+    """
+
+    code = "FPI110"
+    name = "blocking-call-via-helper"
+
+    def __init__(self, checker, settings) -> None:
+        super().__init__(checker, settings)
+        self.candidates: list[tuple[ast.Call, object]] = []
+
+    def visit_call(self, call: ast.Call, ctx) -> None:
+        if ctx.on_event_loop and not ctx.awaited and ctx.target is not None:
+            self.candidates.append((call, ctx))
+
+    def visit_module_end(self) -> None:
+        # Decided once the whole module is known: the helpers' bodies are walked after
+        # the functions that call them may have been.
+        if not self.candidates:
+            return
+        extra = _extra_blocking_calls(self.checker)
+        project = self._project()
+        if project is None:
+            return
+        for call, ctx in self.candidates:
+            if classify_blocking_call(call, ctx, self.model, extra) is not None:
+                continue  # FPI100-FPI104 report the call itself
+            chain = project.blocking_chain(ctx.target, extra)
+            if chain is None:
+                continue
+            called = _shown(call.func)
+            steps = " -> ".join([called, *chain.steps])
+            self.report(
+                call,
+                f"`{called}()` blocks the event loop in `async def {ctx.function.name}`: it calls "
+                f"`{steps}`; run it in a thread (`await asyncio.to_thread({called}, ...)`) or make "
+                "the chain async",
+            )
+
+    def _project(self):
+        """The whole project's model, or this module alone (its own helpers)."""
+        if self.model.project is not None:
+            return self.model.project
+        own = self.model.local_qualname("")  # "<module>.": a function or class of this module
+        if not any(ctx.target.startswith(own) for _, ctx in self.candidates):
+            return None
+        from ..project.model import ProjectModel
+        from ..project.summary import summarize
+
+        return ProjectModel(None, [summarize(self.checker, self.checker.filename, judge_costs=False)])
+
+
+def _shown(func: ast.expr) -> str:
+    text = ast.unparse(func)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _extra_blocking_calls(checker) -> list[str]:
+    """The user's extra blocking calls, configured on FPI104, count here too."""
+    client_rule = rule_by_code_or_name("FPI104")
+    if client_rule is None:
+        return []
+    return list(checker.settings.options_for(client_rule).get("extra-blocking-calls", []))

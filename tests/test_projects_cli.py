@@ -1,0 +1,154 @@
+"""The whole-project analysis from the command line: pre-commit's file lists, the summary
+cache, `--verbose`, `--no-project`, stdin, `fastapi-lint routes`, and flake8."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import run, run_json
+from fastapi_lint.project.cache import CACHE_DIRECTORY
+from project_harness import PROJECTS_DIRECTORY
+from test_flake8_plugin import command_found, flake8_found
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    """A copy of the `shop` fixture project (the cache is written into it)."""
+    copy = tmp_path / "shop"
+    shutil.copytree(PROJECTS_DIRECTORY / "shop", copy, ignore=shutil.ignore_patterns(CACHE_DIRECTORY, "__pycache__"))
+    return copy
+
+
+def _found(diagnostics: list[dict], root: Path) -> list[tuple[str, int, str]]:
+    return sorted(
+        (Path(d["filename"]).resolve().relative_to(root.resolve()).as_posix(), d["location"]["row"], d["code"])
+        for d in diagnostics
+    )
+
+
+def test_given_one_file_the_rest_of_the_project_is_still_used(shop: Path) -> None:
+    # As pre-commit does: only the changed file is named. The router including it (main.py)
+    # and the route shadowing it are in other files.
+    found = _found(run_json("shop/api/items.py", cwd=shop), shop)
+    assert found == [
+        ("shop/api/items.py", 11, "FPI400"), ("shop/api/items.py", 23, "FPI120"), ("shop/api/items.py", 24, "FPI110"),
+        ("shop/api/items.py", 32, "FPI100"),
+    ]
+    message = next(d["message"] for d in run_json("shop/api/items.py", cwd=shop) if d["code"] == "FPI400")
+    assert message == (
+        "Route `GET /items/special` can never run: `GET /items/{item_id}` (shop/main.py:11) is registered "
+        "before `app.include_router(items_router)` (shop/main.py:16) adds this route, and matches every "
+        "request for it"
+    )
+
+
+def test_no_project_checks_each_file_on_its_own(shop: Path) -> None:
+    whole = _found(run_json(".", cwd=shop), shop)
+    alone = _found(run_json("--no-project", ".", cwd=shop), shop)
+    assert ("shop/api/items.py", 11, "FPI400") in whole and ("shop/api/items.py", 11, "FPI400") not in alone
+    assert ("shop/api/items.py", 17, "FPI120") in alone and ("shop/api/items.py", 17, "FPI120") not in whole
+
+
+def _summaries_line(stderr: str) -> str:
+    return next(line for line in stderr.splitlines() if "summaries:" in line)
+
+
+def test_the_cache_spares_unchanged_files_and_notices_changes(shop: Path) -> None:
+    first = run("-v", ".", cwd=shop)
+    assert "summaries: 0 cached, 0 re-hashed, 18 computed" in _summaries_line(first.stderr)
+    assert (shop / CACHE_DIRECTORY / ".gitignore").read_text().splitlines()[-1] == "*"
+    second = run("-v", ".", cwd=shop)
+    assert "summaries: 18 cached, 0 re-hashed, 0 computed" in _summaries_line(second.stderr)
+    assert second.stdout == first.stdout
+    # Touched but unchanged: read and hashed, not parsed again.
+    main = shop / "shop/main.py"
+    os.utime(main, ns=(main.stat().st_atime_ns, main.stat().st_mtime_ns + 10**9))
+    third = run("-v", ".", cwd=shop)
+    assert "summaries: 17 cached, 1 re-hashed, 0 computed" in _summaries_line(third.stderr)
+    # Changed: the app route now comes after the include, and the finding goes away.
+    text = main.read_text()
+    route = '@app.get("/items/{item_id}")\nasync def read_item(item_id: str):\n    return "read_item"\n'
+    main.write_text(text.replace(route, "").replace("app.include_router(items_router)\n",
+                                                    "app.include_router(items_router)\n\n\n" + route))
+    fourth = run("-v", ".", cwd=shop)
+    assert "summaries: 17 cached, 0 re-hashed, 1 computed" in _summaries_line(fourth.stderr)
+    assert "items.py:11:1: FPI400" in first.stdout and "items.py:11:1: FPI400" not in fourth.stdout
+    # The cache is never linted, and --no-cache neither reads nor writes it.
+    assert CACHE_DIRECTORY not in run("--show-files", cwd=shop).stdout
+    shutil.rmtree(shop / CACHE_DIRECTORY)
+    assert "0 cached" in _summaries_line(run("-v", "--no-cache", ".", cwd=shop).stderr)
+    assert not (shop / CACHE_DIRECTORY).exists()
+
+
+def test_a_corrupt_or_foreign_cache_is_ignored(shop: Path) -> None:
+    (shop / CACHE_DIRECTORY).mkdir()
+    (shop / CACHE_DIRECTORY / "summaries.json").write_text("{not json")
+    result = run("-v", ".", cwd=shop)
+    assert "0 cached, 0 re-hashed, 18 computed" in _summaries_line(result.stderr)
+    (shop / CACHE_DIRECTORY / "summaries.json").write_text(json.dumps({"version": "other", "files": {}}))
+    assert "18 computed" in _summaries_line(run("-v", ".", cwd=shop).stderr)
+
+
+def test_verbose_says_what_was_not_resolved() -> None:
+    root = PROJECTS_DIRECTORY / "srclayout"
+    result = run("-v", "--no-cache", ".", cwd=root)
+    unresolved = [line for line in result.stderr.splitlines() if "not resolved:" in line]
+    assert unresolved == [
+        "fastapi-lint: not resolved: src/acme/app.py:27: `app.include_router(make_router('/status'))`: "
+        "the router is built by a call (a factory): not resolved",
+        "fastapi-lint: not resolved: src/acme/app.py:30: `app.include_router(extra)`: the router is a loop "
+        "variable or computed value: not resolved",
+        "fastapi-lint: not resolved: src/acme/schemas.py:1: `from acme.base import *`: the names it brings "
+        "are not resolved",
+    ]
+
+
+def test_stdin_is_checked_on_its_own(shop: Path) -> None:
+    source = (shop / "shop/api/items.py").read_text()
+    result = run("--stdin-filename", "shop/api/items.py", "--output-format", "json", cwd=shop, input=source)
+    assert "FPI400" not in {d["code"] for d in json.loads(result.stdout)}
+
+
+def test_routes_lists_each_application_in_registration_order_with_shadowing(shop: Path) -> None:
+    result = run("routes", cwd=shop)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "shop.main:app (shop/main.py:7)"
+    rows = [line.split() for line in lines[1:] if line.strip()]
+    assert [row[1] for row in rows] == [
+        "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/items/{item_id}", "/items/special",
+        "/items/{item_id}/price", "/items/{item_id}/live-price", "/items/{item_id}/history", "/v1/orders/latest",
+        "/v1/orders/{order_id}",
+        "/v1/orders/", "/admin/reports/{name}", "/admin/reports/summary", "/admin/reports/send",
+        "/admin/reports/{name}/export", "/v1/orders/{order_id}/invoice",
+    ]
+    special = next(line for line in lines if " /items/special " in line)
+    assert special.split() == [
+        "GET", "/items/special", "shop.api.items.read_special_items", "shop/api/items.py:11",
+        "SHADOWED", "by", "GET", "/items/{item_id}", "(shop/main.py:11)",
+    ]
+    assert sum("SHADOWED" in line for line in lines) == 2
+    data = json.loads(run("routes", "--output-format", "json", cwd=shop).stdout)
+    (app,) = data
+    special_row = next(r for r in app["routes"] if r["path"] == "/items/special")
+    assert special_row["shadowed_by"] == [
+        {"route": "GET /items/{item_id}", "file": "shop/main.py", "line": 11, "handler": "shop.main.read_item"}
+    ]
+    assert special_row["example"] == "/items/special"
+    # A directory holding no application: nothing to show.
+    assert run("routes", "shop/services", cwd=shop).stdout == "No FastAPI application found.\n"
+    assert run("routes", "missing", cwd=shop).returncode == 2
+
+
+def test_flake8_reports_what_the_command_reports_on_a_project(shop: Path) -> None:
+    expected = command_found("--isolated", "--extend-select", "FPI200", ".", cwd=shop)
+    assert {code for *_, code in expected} >= {"FPI110", "FPI200", "FPI400"}
+    assert flake8_found("--extend-select", "FPI200", ".", cwd=shop) == expected
+    # One file named, as pre-commit does: the project is still built around it.
+    one = {f for f in expected if f[0].endswith("items.py")}
+    assert flake8_found("shop/api/items.py", cwd=shop) == one
