@@ -27,8 +27,8 @@ from typing import TextIO
 from . import __version__
 from .checker import check_source
 from .config import CliOverrides, ConfigError, SettingsResolver, check_selectors
-from .diagnostics import Diagnostic
-from .discovery import MissingPathError, find_python_files
+from .diagnostics import Diagnostic, Location
+from .discovery import find_python_files
 from .fixes import with_settings_applied
 from .fixes.command import FixOptions, add_fix_arguments, fix_options, fix_stdin
 from .output import (
@@ -167,7 +167,7 @@ def check_command(argv: list[str]) -> int:
         return 0
     if args.statistics and args.output_format not in (*TEXT_FORMATS, "json"):
         raise UsageError(f"--statistics supports the {', '.join(TEXT_FORMATS)} and json formats")
-    if not discovery.files and not (args.quiet or args.silent):
+    if not discovery.files and not discovery.missing and not (args.quiet or args.silent):
         log.write("warning: No Python files found under the given path(s)\n")
 
     projects = session_for_check(args, discovery.files, resolver, log)
@@ -176,6 +176,11 @@ def check_command(argv: list[str]) -> int:
         jobs=args.jobs, keep_source=args.output_format == "full", verbose=args.verbose, fix_mode=fixes.mode,
         projects=projects, complete_fixes=args.output_format in ("json", "json-lines"),
     )
+    for missing in discovery.missing:
+        # As ruff's E902: a diagnostic (no rule code), the run goes on, exit status 1.
+        run.diagnostics.append(
+            Diagnostic(None, "", "No such file or directory", missing, Location(1, 1), Location(1, 1))
+        )
     run.diagnostics.sort(key=Diagnostic.sort_key)
     run.internal_errors.sort()
     run.fix_errors.sort()
@@ -352,9 +357,6 @@ def main(argv: list[str] | None = None) -> int:
             return routes_command(argv)
         return check_command(argv)
     except (UsageError, ConfigError) as error:
-        sys.stderr.write(f"error: {error}\n")
-        return 2
-    except MissingPathError as error:
         sys.stderr.write(f"error: {error}\n")
         return 2
     except KeyboardInterrupt:

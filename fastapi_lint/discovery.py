@@ -27,12 +27,6 @@ if TYPE_CHECKING:
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
-class MissingPathError(Exception):
-    def __init__(self, path: str) -> None:
-        super().__init__(f"{path}: No such file or directory")
-        self.path = path
-
-
 @dataclass(frozen=True)
 class _IgnoreFile:
     base: str  # directory holding the file, absolute, POSIX
@@ -111,6 +105,9 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     # Paths named on the command line and then excluded by --force-exclude.
     force_excluded: list[Path] = field(default_factory=list)
+    # Paths named on the command line that do not exist: reported like ruff's E902, and
+    # the other paths are still checked.
+    missing: list[str] = field(default_factory=list)
 
 
 def _excluded_with_parents(path: Path, settings: Settings) -> bool:
@@ -127,14 +124,15 @@ def _excluded_with_parents(path: Path, settings: Settings) -> bool:
 def find_python_files(paths: list[str], settings_for: Callable[[Path], Settings]) -> Discovery:
     """The files to check under `paths`, sorted, without duplicates.
 
-    Raises MissingPathError for a path that does not exist.
+    A path that does not exist is listed in `missing`.
     """
     found = Discovery()
     seen: set[Path] = set()
     for raw in paths:
         path = absolute(raw)
         if not path.exists():
-            raise MissingPathError(raw)
+            found.missing.append(raw)
+            continue
         settings = settings_for(path)
         if settings.force_exclude and _excluded_with_parents(path, settings):
             found.force_excluded.append(path)

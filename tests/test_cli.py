@@ -103,12 +103,15 @@ def test_bad_flags_and_formats_are_usage_errors(tmp_path: Path) -> None:
     assert result.returncode == 2 and "--statistics supports" in result.stderr
 
 
-def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+def test_missing_path_is_reported_and_the_other_paths_are_still_checked(tmp_path: Path) -> None:
+    # As ruff (E902): a diagnostic without a rule code, exit status 1, nothing lost.
     write(tmp_path, {"a.py": SLEEPY})
-    result = run("a.py", "does/not/exist.py", cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr == "error: does/not/exist.py: No such file or directory\n"
+    result = run("--isolated", "a.py", "does/not/exist.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "does/not/exist.py:1:1: No such file or directory\n" in result.stdout
+    assert "a.py:" in result.stdout and "FPI101" in result.stdout
+    alone = run("--isolated", "does/not/exist.py", cwd=tmp_path)
+    assert alone.returncode == 1 and "warning: No Python files" not in alone.stderr
 
 
 def test_no_python_files_warns_and_passes(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ Everything is computed lazily and memoised: a run asks few questions of a large 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -32,7 +32,7 @@ class Symbol:
 
     kind: str  # "module", "function", "class", "router", "value"
     qualname: str  # where it is defined: "app.mailer.send", "app.models.Item"
-    module: ModuleSummary
+    module: ModuleSummary = field(repr=False)
     type: str | None = None  # for values: their class, when known
     router: int | None = None  # for routers: their index in `module.routers`
 

@@ -1,0 +1,284 @@
+"""Building a `ModuleSummary` from the checker's walk of a module (see `summary.py`)."""
+
+from __future__ import annotations
+
+import ast
+
+from ..checker import Checker
+from ..semantic import fastapi_model as fm
+from ..semantic.blocking import classify_blocking_call
+from ..semantic.call_cost import CallCostJudge
+from ..semantic.model import ROUTE_DECORATOR_NAMES
+from ..semantic.scopes import CallContext, FunctionScope
+from .summary import CallSummary, ClassSummary, FunctionSummary, ModuleSummary, RouterSummary
+
+_MAX_TEXT = 60
+
+
+def _position(node: ast.AST) -> list[int]:
+    """[line, column, end line, end column]; columns are `ast`'s UTF-8 byte offsets."""
+    return [
+        node.lineno, node.col_offset,
+        getattr(node, "end_lineno", None) or node.lineno, getattr(node, "end_col_offset", None) or node.col_offset,
+    ]
+
+
+def _text(node: ast.AST) -> str:
+    text = " ".join(ast.unparse(node).split())
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
+
+
+class Summarizer:
+    def __init__(self, checker: Checker, path: str, judge_costs: bool) -> None:
+        self.checker = checker
+        self.model = checker.model
+        self.judge = CallCostJudge(self.model) if judge_costs else None
+        self.scopes = {function.node: function for function in self.model.functions}
+        self.summary = ModuleSummary(self.model.module_name or "<module>", path, self.model.is_package)
+
+    def build(self) -> ModuleSummary:
+        self._names()
+        for function in self.model.functions:
+            self._function(function)
+        for node, class_scope in self.model.classes.items():
+            qualname = self.model.scope_qualname(class_scope)
+            if qualname is not None:
+                methods = [name for name, b in class_scope.bindings.items() if b.kind == "function"]
+                self.summary.classes[qualname] = ClassSummary(
+                    qualname, node.lineno, list(class_scope.base_qualnames), class_scope.is_pydantic, methods
+                )
+        index = {id(obj): i for i, obj in enumerate(self.model.routers)}
+        for obj in self.model.routers:
+            self.summary.routers.append(self._router(obj, index))
+        self.summary.dependencies = sorted(self.model.dependency_names)
+        self.summary.references = sorted(self.model.referenced_names)
+        return self.summary
+
+    # ------------------------------------------------------------------ names
+
+    def _names(self) -> None:
+        router_index = {id(obj): i for i, obj in enumerate(self.model.routers)}
+        for name, binding in self.model.module.bindings.items():
+            if binding.kind == "import":
+                self.summary.names[name] = ["import", binding.qualname]
+            elif binding.kind in ("function", "class"):
+                self.summary.names[name] = [binding.kind]
+            else:
+                router = router_index.get(id(binding.router)) if binding.router is not None else None
+                self.summary.names[name] = ["value", binding.type, router]
+        for statement in self.checker.tree.body:
+            if isinstance(statement, ast.ImportFrom) and any(a.name == "*" for a in statement.names):
+                module = self.model.absolute_import(statement.level or 0, statement.module)
+                self.summary.star_imports.append(module)
+                self._note(statement, f"`from {module} import *`: the names it brings are not resolved")
+
+    def _note(self, node: ast.AST, message: str) -> None:
+        self.summary.notes.append([node.lineno, message])
+
+    # ------------------------------------------------------------------ functions
+
+    def _function(self, function: FunctionScope) -> None:
+        qualname = self.model.scope_qualname(function)
+        if qualname is None:
+            return
+        summary = FunctionSummary(
+            qualname, _position(function.node), function.is_async, function.awaits, function.yields,
+            self.model.role_of(function.node),
+        )
+        for record in function.calls:
+            if record.awaited:
+                continue
+            call = CallContext(function, function, record.target, False)
+            found = self._call(record.call, call)
+            if found is not None:
+                summary.calls.append(found)
+        self.summary.functions[qualname] = summary
+        self._external_routes(function, qualname)
+
+    def _call(self, call: ast.Call, ctx: CallContext) -> CallSummary | None:
+        blocking = classify_blocking_call(call, ctx, self.model)
+        display = _text(call.func)
+        if blocking is not None:
+            return CallSummary(
+                _position(call), display, ctx.target, [blocking.code, blocking.api], "blocking",
+                f"{blocking.api}()", ctx.target,
+            )
+        if self.judge is None:
+            if ctx.target is None:
+                return None
+            return CallSummary(_position(call), display, ctx.target, None, "unknown", display + "()", ctx.target)
+        cost = self.judge.judge(call, ctx)
+        if cost.kind == "cheap":
+            return None
+        callee = ctx.target
+        if cost.kind == "local" and cost.local is not None:
+            scope = self.scopes.get(cost.local)
+            callee = self.model.scope_qualname(scope) if scope is not None else callee
+        return CallSummary(_position(call), display, ctx.target, None, cost.kind, cost.api, callee)
+
+    def _external_routes(self, function: FunctionScope, qualname: str) -> None:
+        """`@router.get(...)` where `router` was imported from another module."""
+        for decorator in getattr(function.node, "decorator_list", ()):
+            if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
+                continue
+            if decorator.func.attr not in ROUTE_DECORATOR_NAMES:
+                continue
+            owner = decorator.func.value
+            root = owner
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            scope = function.parent or self.model.module
+            binding = scope.lookup(root.id) if isinstance(root, ast.Name) else None
+            if binding is None or binding.kind != "import":
+                continue
+            router = self.model.resolve(owner, scope)
+            attr = decorator.func.attr
+            path_expr = decorator.args[0] if decorator.args else next(
+                (k.value for k in decorator.keywords if k.arg == "path"), None
+            )
+            if attr in fm.HTTP_METHOD_DECORATORS:
+                methods = [fm.HTTP_METHOD_DECORATORS[attr]]
+            elif attr == "api_route":
+                methods_expr = next((k.value for k in decorator.keywords if k.arg == "methods"), None)
+                methods = sorted(self.checker._methods_value(methods_expr))
+            else:
+                methods = []
+            self.summary.external_routes.append({
+                "router": router, "kind": "websocket" if attr == "websocket" else "http",
+                "methods": methods, "path": self.checker.constant_str(path_expr),
+                "handler": qualname, "position": _position(decorator),
+            })
+
+    # ------------------------------------------------------------------ routers
+
+    def _router(self, obj: fm.RouterObject, index: dict[int, int]) -> RouterSummary:
+        summary = RouterSummary(
+            obj.kind, obj.name, _position(obj.node), obj.prefix, [list(p) for p in obj.builtin_paths],
+            obj.opaque, obj.callback_only,
+        )
+        for event in obj.events:
+            same_scope = event.scope is obj.scope
+            common = {
+                "position": _position(event.node), "same_scope": same_scope,
+                "branches": self._branches_of(event.node),
+            }
+            if isinstance(event, fm.Route):
+                summary.events.append({
+                    "type": "route", **common, "kind": event.kind, "methods": sorted(event.methods),
+                    "path": event.path, "own_prefix": event.own_prefix, "handler": self._handler(event),
+                    "custom_matching": fm.has_custom_matching(
+                        self.model, fm.ResolvedRoute(event, "", event.methods, event.kind, event.node)
+                    ),
+                })
+                if event.path is None:
+                    self._note(event.node, "a route whose path is not a constant string: left out")
+            elif isinstance(event, fm.Include):
+                child_index = index.get(id(event.child)) if event.child is not None else None
+                child_name = None
+                if event.child is None:
+                    child_name = self._included_name(event)
+                summary.events.append({
+                    "type": "include", **common, "child": child_index, "child_name": child_name,
+                    "prefix": event.prefix, "text": _text(event.node),
+                })
+                self._note_include(event, child_name, same_scope)
+            elif isinstance(event, fm.Mount):
+                summary.events.append({"type": "mount", **common, "path": event.path, "text": _text(event.node)})
+        return summary
+
+    def _handler(self, route: fm.Route) -> str | None:
+        if route.handler is not None:
+            scope = self.scopes.get(route.handler)
+            if scope is not None:
+                return self.model.scope_qualname(scope)
+            if isinstance(route.handler, ast.ClassDef):
+                return self.model.local_qualname(route.handler.name)
+            return None
+        call = route.node
+        if isinstance(call, ast.Call):  # `add_api_route("/x", views.handler)`
+            endpoint = call.args[1] if len(call.args) > 1 else next(
+                (k.value for k in call.keywords if k.arg == "endpoint"), None
+            )
+            if endpoint is not None:
+                return self.model.resolve(endpoint, route.scope or self.model.module)
+        return None
+
+    def _included_name(self, include: fm.Include) -> str | None:
+        """The qualname of an included router imported from another module."""
+        call = include.node
+        child = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "router"), None)
+        if not isinstance(child, (ast.Name, ast.Attribute)):
+            return None
+        root = child
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        scope = include.scope or self.model.module
+        binding = scope.lookup(root.id) if isinstance(root, ast.Name) else None
+        if binding is None or binding.kind != "import":
+            return None
+        return self.model.resolve(child, scope)
+
+    def _note_include(self, include: fm.Include, child_name: str | None, same_scope: bool) -> None:
+        text = _text(include.node)
+        if include.child is None and child_name is None:
+            self._note(include.node, f"`{text}`: {self._unresolved_router(include)}: not resolved")
+        elif include.prefix is None:
+            self._note(include.node, f"`{text}`: the prefix is not a constant string: its routes are left out")
+        elif not same_scope:
+            self._note(include.node, f"`{text}` runs in another function than the one that built the "
+                                     "application: its place in the registration order is unknown")
+
+    def _unresolved_router(self, include: fm.Include) -> str:
+        call = include.node
+        child = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "router"), None)
+        if isinstance(child, ast.Call):
+            return "the router is built by a call (a factory)"
+        binding = (include.scope or self.model.module).lookup(child.id) if isinstance(child, ast.Name) else None
+        if binding is not None and isinstance(binding.node, ast.arg):
+            return "the router is a parameter"
+        if binding is not None and binding.kind == "value" and isinstance(binding.value, (ast.Tuple, ast.List, ast.Set, ast.Name, ast.Call)):
+            return "the router is a loop variable or computed value"
+        return "the included router is not one this project defines"
+
+    def _branches_of(self, node: ast.AST) -> dict[str, str]:
+        """The `if`/`match` branches `node` sits in, as `RegistrationBranches.positions`
+        gives them, found by descending the statements that contain it (no parent map)."""
+        found: dict[str, str] = {}
+        body: list[ast.stmt] = self.checker.tree.body
+        while body:
+            statement = next((s for s in body if _contains(s, node)), None)
+            if statement is None:
+                break
+            key = f"{statement.lineno}:{statement.col_offset}"
+            if isinstance(statement, ast.If):
+                branch = next((name for name in ("body", "orelse") if _inside(getattr(statement, name), node)), None)
+                if branch is None:  # in the condition
+                    break
+                found[key], body = branch, getattr(statement, branch)
+            elif isinstance(statement, ast.Match):
+                case = next((c for c in statement.cases if _inside(c.body, node) or _contains(c.pattern, node)), None)
+                if case is None:
+                    break
+                found[key] = f"case {case.pattern.lineno}:{case.pattern.col_offset}"
+                body = case.body
+            else:
+                blocks = [getattr(statement, name, None) or [] for name in ("body", "orelse", "finalbody")]
+                blocks += [handler.body for handler in getattr(statement, "handlers", ())]
+                body = next((block for block in blocks if _inside(block, node)), [])
+        return found
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    decorators = getattr(node, "decorator_list", None)
+    first = decorators[0] if decorators else node
+    return first.lineno, first.col_offset
+
+
+def _contains(outer: ast.AST, node: ast.AST) -> bool:
+    end = (getattr(outer, "end_lineno", None) or outer.lineno, getattr(outer, "end_col_offset", None) or 0)
+    node_end = (getattr(node, "end_lineno", None) or node.lineno, getattr(node, "end_col_offset", None) or 0)
+    return _start(outer) <= (node.lineno, node.col_offset) and node_end <= end
+
+
+def _inside(block: list[ast.stmt], node: ast.AST) -> bool:
+    return any(_contains(statement, node) for statement in block)
