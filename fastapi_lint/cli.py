@@ -264,7 +264,8 @@ def _report(args: argparse.Namespace, run: Run, fixes: FixOptions, stream: TextI
     if text_format:
         if fixes.show_fixes:
             _write(stream, fix_summary(run.fixed))
-        if not args.quiet:
+        if not args.quiet and not (run.internal_errors and not run.diagnostics):
+            # "All checks passed!" would be a lie when a file could not be checked.
             _write(stream, summary_text(len(run.diagnostics), summary, run.diagnostics))
 
 

@@ -120,10 +120,12 @@ def test_names_resolve_across_modules_reexports_and_aliases() -> None:
     project = _project({
         "pkg/__init__.py": "from .services import mailer as post\nfrom .models import Item\n",
         "pkg/services/__init__.py": "from .reports import send_report\n",
-        "pkg/services/mailer.py": "def send(to): ...\nclass Mailer:\n    def deliver(self): ...\n"
-                                   "default = Mailer()\n",
-        "pkg/services/reports.py": "from . import mailer\nfrom ..services.mailer import Mailer as M\n"
-                                    "def send_report(): mailer.send('x')\n",
+        "pkg/services/mailer.py": (
+            "def send(to): ...\nclass Mailer:\n    def deliver(self): ...\ndefault = Mailer()\n"
+        ),
+        "pkg/services/reports.py": (
+            "from . import mailer\nfrom ..services.mailer import Mailer as M\ndef send_report(): mailer.send('x')\n"
+        ),
         "pkg/models.py": "from pydantic import BaseModel\nclass Base(BaseModel): ...\nclass Item(Base): ...\n",
         "pkg/loop_a.py": "from .loop_b import thing\n",
         "pkg/loop_b.py": "from .loop_a import thing\n",

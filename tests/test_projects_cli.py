@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import run, run_json
+from cli_helpers import SLEEPY, run, run_json, write
 from fastapi_lint.project.cache import CACHE_DIRECTORY
 from project_harness import PROJECTS_DIRECTORY
-from test_flake8_plugin import command_found, flake8_found
+from test_flake8_plugin import command_found, flake8, flake8_found
 
 
 @pytest.fixture
@@ -152,3 +152,16 @@ def test_flake8_reports_what_the_command_reports_on_a_project(shop: Path) -> Non
     # One file named, as pre-commit does: the project is still built around it.
     one = {f for f in expected if f[0].endswith("items.py")}
     assert flake8_found("shop/api/items.py", cwd=shop) == one
+
+
+def test_flake8_workers_build_a_large_project_without_a_cache(tmp_path: Path) -> None:
+    # flake8's worker processes are daemons, which may not start processes of their own:
+    # summarising a project of 100+ files there must not try to.
+    files = {f"pkg/m{i}.py": f"def helper_{i}():\n    return {i}\n" for i in range(110)}
+    files["pkg/__init__.py"] = ""
+    files["pkg/main.py"] = SLEEPY
+    files["pyproject.toml"] = ""
+    write(tmp_path, files)
+    result = flake8("--jobs", "2", ".", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert [line.split("|")[3] for line in result.stdout.splitlines()] == ["FPI101"]

@@ -119,6 +119,9 @@ def _summarize_all(pending: list[_Pending], jobs: int | None) -> list[ModuleSumm
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        if multiprocessing.current_process().daemon:  # a flake8 worker may not have children
+            return [summarize_source(*item) for item in items]
+
         if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
             chunk_count = jobs * 4
             order = [list(range(i, len(items), chunk_count)) for i in range(chunk_count)]
@@ -185,7 +188,8 @@ class ProjectSession:
                 return None
             self.roots[path] = root
             if root not in self.projects:
-                self.projects[root], self.caches[root] = load_project(root, settings_for)
+                # One process at a time: flake8 runs its own worker processes.
+                self.projects[root], self.caches[root] = load_project(root, settings_for, jobs=1)
         return self.context_for(path)
 
     def notes(self) -> list[str]:

@@ -137,13 +137,7 @@ class ProjectRouting:
         placed = {id(r.route.owner) for app in apps for r in fm.flatten(app) if r.route is not None}
         rest = [obj for objects in self.objects.values() for obj in objects
                 if obj.kind != "app" and id(obj) not in placed]
-        children = {
-            id(event.child)
-            for obj in rest
-            for event in obj.events
-            if isinstance(event, fm.Include) and event.child is not None and event.prefix is not None
-            and event.scope is obj.scope and event.child is not obj
-        }
+        children = {id(child) for obj in rest for child in _followed_children(obj) if child is not obj}
         return apps + [obj for obj in rest if id(obj) not in children]
 
     @staticmethod
@@ -181,6 +175,15 @@ class ProjectRouting:
         for resolved in fm.flatten(app):
             rows.append((resolved, verdicts.get(key(resolved)) if resolved.route is not None else None))
         return rows
+
+
+def _followed_children(obj: fm.RouterObject) -> list[fm.RouterObject]:
+    """The routers `flatten` follows from `obj`: known, with a known prefix, same scope."""
+    return [
+        event.child for event in obj.events
+        if isinstance(event, fm.Include) and event.child is not None and event.prefix is not None
+        and event.scope is obj.scope
+    ]
 
 
 def _branches(resolved: fm.ResolvedRoute) -> dict[str, str]:

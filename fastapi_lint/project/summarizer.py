@@ -236,7 +236,7 @@ class Summarizer:
         binding = (include.scope or self.model.module).lookup(child.id) if isinstance(child, ast.Name) else None
         if binding is not None and isinstance(binding.node, ast.arg):
             return "the router is a parameter"
-        if binding is not None and binding.kind == "value" and isinstance(binding.value, (ast.Tuple, ast.List, ast.Set, ast.Name, ast.Call)):
+        if binding is not None and binding.kind == "value" and binding.value is not None:
             return "the router is a loop variable or computed value"
         return "the included router is not one this project defines"
 
