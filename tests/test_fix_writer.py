@@ -161,3 +161,17 @@ def test_a_read_only_directory_is_reported_not_crashed_on(tmp_path: Path) -> Non
     finally:
         directory.chmod(0o755)
     assert path.read_text() == "x = 1\n"
+
+
+def test_a_read_only_file_is_left_alone_even_for_root(tmp_path: Path) -> None:
+    path = tmp_path / "a.py"
+    path.write_text("x = 1\n")
+    path.chmod(0o444)
+    try:
+        with pytest.raises(WriteError, match="read-only"):
+            write_fixed(SourceFile.read(path), "x = 2\n")
+        assert path.read_text() == "x = 1\n"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o444
+        assert _leftovers(tmp_path) == []
+    finally:
+        path.chmod(0o644)

@@ -75,6 +75,10 @@ def write_fixed(source: SourceFile, text: str) -> bool:
         raise WriteError(f"cannot read the file again before writing: {error.strerror or error}") from None
     if current != source.data:
         raise WriteError("the file changed on disk while it was being fixed; it was left as it is")
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        # A rename only needs a writable directory, so a read-only file would be replaced
+        # anyway (and root may write anything): read-only means "do not touch" here.
+        raise WriteError("the file is read-only; it was left as it is")
     write_atomic(target, data, mode)
     return True
 
