@@ -225,6 +225,44 @@ def check_files(
 ) -> Run:
     """Check `paths`; `jobs` None picks serial or parallel by the number of files.
     `projects`: the whole-project analysis of the files' projects (None: file by file)."""
+    run = _check_files(paths, resolver, jobs=jobs, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode,
+                       projects=projects, complete_fixes=complete_fixes)
+    if fix_mode is not None and fix_mode.write and projects is not None and run.fixed:
+        _recheck_projects(run, paths, resolver, jobs=jobs, keep_source=keep_source, verbose=verbose,
+                          projects=projects, complete_fixes=complete_fixes)
+    return run
+
+
+def _recheck_projects(run: Run, paths: list[Path], resolver: SettingsResolver, *, jobs: int | None,
+                      keep_source: bool, verbose: bool, projects, complete_fixes: bool) -> None:
+    """After `--fix` wrote files: what other files are told about them (a route moved, an
+    import added above a route, a handler made a plain `def`) is stale. The written files
+    are summarised again and every checked file of their projects is checked again, so the
+    diagnostics reported (and the exit code) are those a plain run would give now."""
+    roots = projects.refreshed([Path(p) for p in run.fixed])
+    if not roots:
+        return
+    again = [p for p in paths if projects.roots.get(p.resolve()) in roots]
+    fresh = _check_files(again, resolver, jobs=jobs, keep_source=keep_source, verbose=verbose, fix_mode=None,
+                         projects=projects, complete_fixes=complete_fixes)
+    stale = {str(p) for p in again}
+    run.diagnostics = [d for d in run.diagnostics if d.filename not in stale] + fresh.diagnostics
+    for name in stale:
+        run.sources.pop(name, None)
+    run.sources.update(fresh.sources)
+
+
+def _check_files(
+    paths: list[Path],
+    resolver: SettingsResolver,
+    *,
+    jobs: int | None,
+    keep_source: bool,
+    verbose: bool,
+    fix_mode: FixMode | None,
+    projects,
+    complete_fixes: bool,
+) -> Run:
     global _projects
     _projects = projects
     if jobs is None:

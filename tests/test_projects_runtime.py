@@ -60,14 +60,16 @@ class _FakeResponse:
 
 
 @contextmanager
-def imported(import_root: Path):
+def imported(*import_roots: Path):
     """The project's modules importable for the duration; forgotten afterwards."""
     before = set(sys.modules)
-    sys.path.insert(0, str(import_root))
+    for import_root in reversed(import_roots):
+        sys.path.insert(0, str(import_root))
     try:
         yield
     finally:
-        sys.path.remove(str(import_root))
+        for import_root in import_roots:
+            sys.path.remove(str(import_root))
         for name in set(sys.modules) - before:
             if not name.startswith(("fastapi", "starlette", "pydantic", "anyio", "httpx")):
                 del sys.modules[name]
@@ -87,9 +89,11 @@ def test_the_route_table_and_verdicts_are_what_the_application_does(root: Path, 
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: "{}")
     tables = _tables(root)
     assert tables, "each fixture project has an application"
-    import_root = root / "src" if (root / "src").is_dir() else root
+    # `src/` first, and the root too: a `src/` without `__init__.py` is also imported as
+    # the namespace package `src` (`from src.auth.router import router`).
+    import_roots = [root / "src", root] if (root / "src").is_dir() else [root]
     checked = shadowed = 0
-    with imported(import_root):
+    with imported(*import_roots):
         for table in tables:
             module, _, name = table["app"].partition(":")
             app = getattr(importlib.import_module(module), name)

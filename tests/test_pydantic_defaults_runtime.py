@@ -238,3 +238,67 @@ def test_final_with_a_default_is_a_shared_class_variable_not_a_field() -> None:
     assert "hosts" not in limits.model_fields
     limits().hosts.append("x")
     assert limits().hosts == ["x"]
+
+
+# The message names the factory the fix would write, and none where no factory written
+# from the default is equivalent (a lambda would not see a class-body name, and would
+# call `datetime.now()` per instance instead of once).
+MESSAGE_SOURCE = '''
+import datetime
+
+from pydantic import BaseModel
+
+
+class A:
+    pass
+
+
+class Report(BaseModel):
+    class Kind:
+        pass
+
+    empty: list = []
+    numbers: list = [1, 2]
+    kinds: list = [Kind]
+    stamps: list = [datetime.datetime.now()]
+    classes: list = [A]
+'''
+
+
+def _messages(source: str) -> dict[int, str]:
+    result = check_source(source, "report.py", Settings(select=["FPI200"]))
+    return {d.location.row: d.message for d in result.diagnostics}
+
+
+def test_the_message_recommends_only_a_factory_that_builds_the_same_value() -> None:
+    messages = _messages(MESSAGE_SOURCE)
+    assert "prefer `Field(default_factory=list)`" in messages[15]
+    assert "prefer `Field(default_factory=lambda: [1, 2])`" in messages[16]
+    assert "prefer `Field(default_factory=lambda: [A])`" in messages[19]  # a module-level class
+    for row in (17, 18):  # a class-body name; a call that must run once
+        assert "prefer a `default_factory` that builds the same value" in messages[row]
+        assert "lambda" not in messages[row]
+
+
+def test_the_lambdas_not_recommended_would_change_the_model() -> None:
+    namespace: dict = {}
+    exec(MESSAGE_SOURCE, namespace)
+    report = namespace["Report"]()
+    assert report.kinds == [namespace["Report"].Kind]  # the class-body name, as written
+    with pytest.raises(NameError):  # `lambda: [Kind]` does not see the class body
+        exec(
+            "class Broken(BaseModel):\n    class Kind:\n        pass\n"
+            "    kinds: list = Field(default_factory=lambda: [Kind])\nBroken()",
+            {"BaseModel": BaseModel, "Field": Field},
+        )
+    # One timestamp computed when the class was created, the same for every instance;
+    # `lambda: [datetime.datetime.now()]` would compute a new one for each.
+    assert namespace["Report"]().stamps == report.stamps
+    namespace2: dict = {}
+    exec(
+        "import datetime, time\nfrom pydantic import BaseModel, Field\n"
+        "class Per(BaseModel):\n    stamps: list = Field(default_factory=lambda: [datetime.datetime.now()])\n"
+        "first = Per()\ntime.sleep(0.001)\nsecond = Per()\n",
+        namespace2,
+    )
+    assert namespace2["first"].stamps != namespace2["second"].stamps

@@ -24,7 +24,7 @@ from ..settings import Settings
 from ..source import decode_source
 from .cache import SummaryCache, content_hash
 from .context import ProjectContext
-from .layout import ModuleName, find_project_root, is_nested_project, module_name
+from .layout import ModuleName, is_nested_project, marker_root, module_name, pyproject_root
 from .model import ProjectModel
 from .summary import ModuleSummary, summarize
 
@@ -192,6 +192,28 @@ class ProjectSession:
                 self.projects[root], self.caches[root] = load_project(root, settings_for, jobs=1)
         return self.context_for(path)
 
+    def refreshed(self, changed: list[Path]) -> set[Path]:
+        """Summarise the `changed` files again (`--fix` wrote them) in place; the roots of
+        the projects that changed, whose files must be checked again."""
+        roots = set()
+        for path in changed:
+            path = path.resolve()
+            context = self.context_for(path)
+            if context is None:
+                continue
+            root = self.roots[path]
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            summary = summarize_source(data, path.relative_to(root).as_posix(), context.module)
+            project = self.projects[root].with_module(summary)
+            project.role_of("")  # computed once here rather than in each forked worker
+            project.routing.findings()
+            self.projects[root] = project
+            roots.add(root)
+        return roots
+
     def notes(self) -> list[str]:
         """What could not be resolved statically, one line each (for `--verbose`)."""
         lines = []
@@ -219,14 +241,15 @@ def _shown(path: Path) -> str:
 
 
 def project_root_for(path: Path, arguments: list[Path]) -> Path | None:
-    """The nearest pyproject.toml's directory; else the checked directory holding `path`."""
-    root = find_project_root(path)
-    if root is not None and root != path:
+    """The nearest pyproject.toml's directory; else the checked directory holding `path`;
+    else, for a file named on its own, the root its other markers give (`marker_root`)."""
+    root = pyproject_root(path)
+    if root is not None:
         return root
     for argument in arguments:
         if argument.is_dir() and (argument == path.parent or argument in path.parents):
             return argument
-    return None
+    return marker_root(path)
 
 
 def prepare_projects(

@@ -20,6 +20,8 @@ from .model import CHEAP, Chain, ProjectModel
 class ProjectContext:
     project: ProjectModel
     module: ModuleName
+    # (text, project) for the last text whose routes moved since the summary.
+    _refreshed: tuple[str, ProjectModel] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def apply_roles(self, model) -> None:
         """Roles other modules give to this module's functions, before their bodies are
@@ -67,20 +69,21 @@ class ProjectContext:
     def blocking_chain(self, target: str, extra_blocking: Iterable[str] = ()) -> Chain | None:
         return self.project.blocking_chain(target, extra_blocking)
 
-    def shadowed_routes(self, model) -> list | None:
+    def shadowed_routes(self, model, text: str | None = None) -> list | None:
         """FPI400's findings whose shadowed route is in this module, pointing at this
         module's own `Route` objects (for reporting and fixes), routes of other modules
-        left as the project sees them; None when the routes of the text being checked are
-        not those the project summarised (a fix moved one)."""
+        left as the project sees them.
+
+        When the routes of the text being checked are not where the project summarised them
+        (a fix moved one, or added an import above them), the module is summarised again
+        from `text` and the findings come from the project with that summary instead;
+        None only when that is impossible (no text given)."""
         local = {(route.node.lineno, route.node.col_offset): route for route in model.routes}
-        summary = self.project.modules.get(self.module.name)
-        summarised = sorted(
-            (event["position"][0], event["position"][1])
-            for router in (summary.routers if summary is not None else ())
-            for event in router.events if event["type"] == "route"
-        )
-        if summarised != sorted(local):
-            return None  # the text checked is not the one summarised: judge the file alone
+        project = self.project
+        if _route_positions(project.modules.get(self.module.name)) != sorted(local):
+            if text is None:
+                return None
+            project = self._with_text(text)
 
         def here(resolved):
             route = resolved.route
@@ -90,8 +93,28 @@ class ProjectContext:
             return resolved if found is None else dataclasses.replace(resolved, route=found, node=found.node)
 
         findings = []
-        for finding in self.project.routing.findings_in(self.module.name):
+        for finding in project.routing.findings_in(self.module.name):
             findings.append(dataclasses.replace(
                 finding, route=here(finding.route), earlier=[here(e) for e in finding.earlier]
             ))
         return findings
+
+    def _with_text(self, text: str) -> ProjectModel:
+        """The project with this module summarised from `text` (memoised: the fix engine
+        checks the same text more than once)."""
+        if self._refreshed is None or self._refreshed[0] != text:
+            from .build import summarize_source
+
+            known = self.project.modules.get(self.module.name)
+            path = known.path if known is not None else f"{self.module.name.replace('.', '/')}.py"
+            summary = summarize_source(text.encode("utf-8"), path, self.module)
+            self._refreshed = (text, self.project.with_module(summary))
+        return self._refreshed[1]
+
+
+def _route_positions(summary) -> list[tuple[int, int]]:
+    return sorted(
+        (event["position"][0], event["position"][1])
+        for router in (summary.routers if summary is not None else ())
+        for event in router.events if event["type"] == "route"
+    )

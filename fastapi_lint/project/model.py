@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..semantic.names import PYDANTIC_BASES, canonical
+from .layout import SOURCE_DIRECTORY, import_roots
 from .summary import ClassSummary, FunctionSummary, ModuleSummary
 
 _MAX_DEPTH = 25  # re-export chains, inheritance and call chains deeper than this: unknown
@@ -63,12 +64,23 @@ class ProjectModel:
                     self.duplicates.append(known)
             else:
                 self.duplicates.append(summary)
+        # `src/` as an import root without `__init__.py`: `src.auth.router` is also a name
+        # of the module `auth.router` (fastapi-best-practices imports `from src.auth ...`).
+        self.source_prefix = None
+        if root is not None and (root / SOURCE_DIRECTORY) in import_roots(root)[:-1]:
+            self.source_prefix = SOURCE_DIRECTORY
         self._resolved: dict[str, Symbol | None] = {}
         self._pydantic: dict[str, bool] = {}
         self._chains: dict[tuple[str, str, tuple[str, ...]], Chain | None] = {}
         self._roles: dict[str, str] | None = None
         self._referenced: set[str] | None = None
         self._routing = None
+
+    def with_module(self, summary: ModuleSummary) -> ProjectModel:
+        """This project with `summary` in place of its module's summary (a file whose text
+        changed during the run: fixed, or about to be)."""
+        kept = [s for s in self.modules.values() if s.module != summary.module]
+        return ProjectModel(self.root, [*kept, summary])
 
     # ------------------------------------------------------------------ names
 
@@ -89,6 +101,8 @@ class ProjectModel:
             if module is not None:
                 break
         else:
+            if self.source_prefix is not None and parts[0] == self.source_prefix and len(parts) > 1:
+                return self._resolve(".".join(parts[1:]), depth + 1)
             return None
         rest = parts[end:]
         if not rest:

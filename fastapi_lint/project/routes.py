@@ -87,9 +87,13 @@ def routes_command(argv: list[str], out: TextIO = sys.stdout) -> int:
         out.write(json.dumps(tables, indent=2) + "\n")
     else:
         out.write(format_tables(tables, shown))
+    notes = project.notes()
     if args.verbose:
-        for relative, line, message in project.notes():
+        for relative, line, message in notes:
             sys.stderr.write(f"fastapi-lint: not resolved: {shown(relative)}:{line}: {message}\n")
+    elif notes:  # the table may lack routes: say so, not silently
+        sys.stderr.write(f"fastapi-lint: {len(notes)} includes, routes or imports not resolved statically "
+                         "(see -v)\n")
     return 0
 
 
@@ -101,15 +105,9 @@ def route_tables(project) -> list[dict[str, Any]]:
         module = project.modules[app.module]
         rows = [_row(resolved, verdict) for resolved, verdict in routing.table(app)]
         tables.append({
-            "app": _app_name(module, app, routing), "file": module.path, "line": app.node.lineno, "routes": rows,
+            "app": routing.app_name(app), "file": module.path, "line": app.node.lineno, "routes": rows,
         })
     return tables
-
-
-def _app_name(module, app: fm.RouterObject, routing) -> str:
-    index = routing.objects[module.module].index(app)
-    names = [n for n, entry in module.names.items() if entry[0] == "value" and entry[2] == index]
-    return f"{module.module}:{names[0]}" if names else f"{module.module}:<{app.name}() line {app.node.lineno}>"
 
 
 def _row(resolved: fm.ResolvedRoute, entry_verdict) -> dict[str, Any]:

@@ -70,6 +70,7 @@ class ProjectRouting:
             for route in module.external_routes:
                 self._external_route(module, route)
         self._findings = None
+        self._note_function_apps()
 
     # ------------------------------------------------------------------ building
 
@@ -81,6 +82,7 @@ class ProjectRouting:
         )
         obj.scope = obj  # any sentinel shared by the object and its same-scope events
         obj.module = module.module
+        obj.module_level = router.module_level
         return obj
 
     def _event(self, module: ModuleSummary, obj: fm.RouterObject, event: dict[str, Any]):
@@ -126,14 +128,37 @@ class ProjectRouting:
 
     # ------------------------------------------------------------------ applications
 
-    def apps(self) -> list[fm.RouterObject]:
+    def all_apps(self) -> list[fm.RouterObject]:
         return [obj for objects in self.objects.values() for obj in objects if obj.kind == "app"]
+
+    def apps(self) -> list[fm.RouterObject]:
+        """The applications that decide: those built at module level. An application built
+        inside a function (a test fixture's, a factory's) may be one of many throwaway
+        copies: it decides only in a project without a module-level application."""
+        every = self.all_apps()
+        return [app for app in every if app.module_level and not app.opaque] or every
+
+    def _note_function_apps(self) -> None:
+        deciding = {id(app) for app in self.apps()}
+        for app in self.all_apps():
+            if id(app) not in deciding:
+                module = self.project.modules[app.module]
+                self.notes.append((module.path, app.node.lineno, f"`{app.name}()` built inside a function: "
+                                   "module-level applications decide whether the routes they serve can run, "
+                                   "and only they are listed by `fastapi-lint routes`"))
+
+    def app_name(self, app: fm.RouterObject) -> str:
+        """`module:variable`, as uvicorn is given it (or the construction's place)."""
+        module = self.project.modules[app.module]
+        index = self.objects[module.module].index(app)
+        names = [n for n, entry in module.names.items() if entry[0] == "value" and entry[2] == index]
+        return f"{module.module}:{names[0]}" if names else f"{module.module}:<{app.name}() line {app.node.lineno}>"
 
     def roots(self) -> list[fm.RouterObject]:
         """Applications, and routers that no application places (checked on their own,
         with their own included routers): a router included with a prefix we cannot read
         is still checked, since shadowing inside it does not depend on the prefix."""
-        apps = self.apps()
+        apps = self.all_apps()
         placed = {id(r.route.owner) for app in apps for r in fm.flatten(app) if r.route is not None}
         rest = [obj for objects in self.objects.values() for obj in objects
                 if obj.kind != "app" and id(obj) not in placed]
@@ -155,7 +180,15 @@ class ProjectRouting:
     def findings(self):
         """FPI400's findings on the whole project (`ShadowedRouteFinding`s)."""
         if self._findings is None:
-            self._findings = shadowing_findings(self.roots(), self.exclusive, self.custom_matching)
+            deciding = self.apps()
+            several = len(deciding) > 1
+
+            def named(root) -> str | None:
+                return self.app_name(root) if several and root.kind == "app" else None
+
+            self._findings = shadowing_findings(
+                self.roots(), self.exclusive, self.custom_matching, preferred=deciding, app_name=named
+            )
         return self._findings
 
     def findings_in(self, module: str) -> list:

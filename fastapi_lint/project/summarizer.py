@@ -154,7 +154,7 @@ class Summarizer:
     def _router(self, obj: fm.RouterObject, index: dict[int, int]) -> RouterSummary:
         summary = RouterSummary(
             obj.kind, obj.name, _position(obj.node), obj.prefix, [list(p) for p in obj.builtin_paths],
-            obj.opaque, obj.callback_only,
+            obj.opaque, obj.callback_only, obj.scope is self.model.module,
         )
         for event in obj.events:
             same_scope = event.scope is obj.scope

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 
 
 @dataclass
@@ -74,6 +74,8 @@ class RouterSummary:
     builtin_paths: list[list[str]]
     opaque: bool
     callback_only: bool
+    # Built at module level (not inside a function: a factory's or a test fixture's app).
+    module_level: bool = True
     # Events in registration order, as dicts with "type": "route" | "include" | "mount".
     events: list[dict[str, Any]] = field(default_factory=list)
 

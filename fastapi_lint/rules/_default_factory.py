@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..diagnostics import SourceLines
 from ..fixes import Applicability, Fix, ImportRequest, replace_node
-from ..semantic.names import canonical
+from ..semantic.names import PYDANTIC_BASES, canonical
 from ._source_text import end_of, node_text, start_of, text_between
 
 _FIELD_OF_FLAVOUR = {
@@ -34,6 +34,7 @@ _FLAVOUR_PREFIXES = (("sqlmodel.", "sqlmodel"), ("pydantic.v1.", "pydantic.v1"))
 _EMPTY_LITERALS = {"[]": "list", "{}": "dict"}
 _COMMENT = re.compile(r"#[^\r\n]*")
 _MAX_TITLE = 40
+_MAX_BASES = 50  # base classes followed for one model, mixins included
 # Calls a lambda factory may repeat at each instantiation: builtins and containers.
 _CONTAINER_CONSTRUCTORS = frozenset(
     {
@@ -73,13 +74,15 @@ def default_factory_fix(
     statement: ast.AnnAssign,
     default: FieldDefault,
 ) -> Fix | None:
-    factory = _factory(model, lines, class_scope, default.expr)
+    factory = factory_for(model, lines, class_scope, default.expr)
     if factory is None:
         return None
     argument = f"default_factory={factory}"
     imports: tuple[ImportRequest, ...] = ()
     if default.field_call is None:
         flavour = _flavour(model, class_scope)
+        if flavour is None:
+            return None
         if flavour == "pydantic.v1" and _has_call(statement.annotation):
             return None  # v1 refuses `Annotated[..., Field()]` together with `= Field()`
         field = _field_spelling(model, tree, class_node, class_scope, flavour)
@@ -100,7 +103,9 @@ def default_factory_fix(
 # ---------------------------------------------------------------------- the factory
 
 
-def _factory(model, lines: SourceLines, class_scope, expr: ast.expr) -> str | None:
+def factory_for(model, lines: SourceLines, class_scope, expr: ast.expr) -> str | None:
+    """The factory that rebuilds `expr` as the source writes it, or None when no factory
+    written from it is equivalent (FPI200's message then names none)."""
     text = node_text(lines, expr)
     builtin = _EMPTY_LITERALS.get(text)
     if builtin is not None and model.resolve(ast.Name(id=builtin), class_scope) == f"builtins.{builtin}":
@@ -151,17 +156,50 @@ def _lambda_sees_the_same(model, class_scope, expr: ast.expr) -> bool:
 # ---------------------------------------------------------------------- `Field` itself
 
 
-def _flavour(model, class_scope, seen: frozenset[int] = frozenset()) -> str:
-    for base in class_scope.base_qualnames:
-        for prefix, flavour in _FLAVOUR_PREFIXES:
-            if base.startswith(prefix):
-                return flavour
-        for node, scope in model.classes.items():
-            if id(scope) not in seen and model.class_qualname(node) == base and scope.is_pydantic:
-                inherited = _flavour(model, scope, seen | {id(scope)})
-                if inherited != "pydantic":
-                    return inherited
-    return "pydantic"
+def _flavour(model, class_scope) -> str | None:
+    """The library of the model's root class (`pydantic`, `pydantic.v1`, `sqlmodel`),
+    followed through this module's classes and, in a project, through other modules'
+    classes; None when a Pydantic base cannot be followed to its library or the bases
+    disagree: no fix rather than the wrong `Field`."""
+    found: set[str] = set()
+    if not _collect_flavours(model, class_scope.base_qualnames, found, set()):
+        return None
+    return found.pop() if len(found) == 1 else None
+
+
+def _collect_flavours(model, bases, found: set[str], seen: set[str]) -> bool:
+    """Add the flavour of each Pydantic base in `bases` to `found`; False when one of
+    them leads where the analysis cannot follow."""
+    for base in bases:
+        if base in seen:
+            continue
+        seen.add(base)
+        root = _root_flavour(base)
+        if root is not None:
+            found.add(root)
+            continue
+        local = model.class_named(base)
+        if local is not None:
+            if local[1].is_pydantic and not _collect_flavours(model, local[1].base_qualnames, found, seen):
+                return False
+            continue
+        context = model.project
+        if context is None or not context.is_pydantic_class(base):
+            continue  # not a Pydantic class (a mixin): it does not choose the `Field`
+        project = context.project
+        summary = project.class_summary(project.resolve(base))
+        if summary is None or len(seen) > _MAX_BASES:
+            return False
+        if not _collect_flavours(model, summary.bases, found, seen):
+            return False
+    return True
+
+
+def _root_flavour(base: str) -> str | None:
+    for prefix, flavour in _FLAVOUR_PREFIXES:
+        if base.startswith(prefix):
+            return flavour
+    return "pydantic" if base in PYDANTIC_BASES else None
 
 
 def _field_spelling(
@@ -220,4 +258,4 @@ def _is_first_unparenthesized_argument(lines: SourceLines, call: ast.Call, expr:
     return call.args[:1] == [expr] and _COMMENT.sub("", between).strip() == "("
 
 
-__all__ = ["FieldDefault", "default_factory_fix"]
+__all__ = ["FieldDefault", "default_factory_fix", "factory_for"]

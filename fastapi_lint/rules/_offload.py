@@ -14,7 +14,7 @@ import ast
 import dataclasses
 
 from ..fixes import Applicability, Edit, Fix, ImportRequest
-from ..semantic.blocking import SLEEP, BlockingCall, classify_blocking_call
+from ..semantic.blocking import FILE_IO, SLEEP, BlockingCall, classify_blocking_call
 from ..semantic.scopes import Binding
 from ._await_sites import SourceText, can_await_at, needs_parentheses, outer_calls_in_chain, parent_map
 from .base import Option
@@ -39,6 +39,8 @@ _NOT_OFFLOADABLE = frozenset(
 # in another thread than the one that created them (unless `check_same_thread=False`), and
 # a `scoped_session`'s methods act on the calling thread's own session, so an offloaded
 # `registry.commit()` would commit another (empty) session.
+# FPI103's calls that return a file object, whose methods do the reading and writing.
+_FILE_OPENERS = frozenset({"open", "io.open", "Path.open"})
 _THREAD_BOUND_PREFIXES = ("sqlite3.", "sqlalchemy.orm.scoped_session.")
 # Functions that run a callable in a thread: `asyncio.to_thread(requests.get(url))` calls
 # `get` on the loop by mistake; wrapping it in one more offload would not be the fix.
@@ -114,6 +116,10 @@ class AwaitFixer:
         if target.startswith(_THREAD_BOUND_PREFIXES) and not _sqlite_connect_for_any_thread(call, target):
             return True
         if self._is_offloaded_function(call, ctx, parents.get(id(call))):
+            return True
+        # `open(p).read()`: the file object's methods do the I/O (a large read blocks);
+        # offloading only `open` would leave them on the loop, unreported.
+        if found.code == FILE_IO and found.api in _FILE_OPENERS and outer_calls_in_chain(call, parents):
             return True
         # `conn.execute(q).fetchall()`: one report for the chain; moving only the first call
         # would leave the next blocking call on the loop, now hidden from the rule.

@@ -1,7 +1,8 @@
 """FPI120's fix: `async def` -> `def`, so that FastAPI runs the function in its threadpool.
 
 Removing `async ` is correct only when nothing depends on the function being a coroutine
-function. What this module can see is checked; other modules are not:
+function. What this module can see is checked, and in a project what other modules'
+summaries say of it (`_project_uses.py`); a file checked alone is judged alone:
 
 - FastAPI itself: routes, dependencies (`Depends`/`Security`, also `dependency_overrides`)
   and exception handlers accept both kinds and run a plain `def` in the threadpool. Not
@@ -11,6 +12,8 @@ function. What this module can see is checked; other modules are not:
 - Every reference to the function must be one of those registrations; anything else
   (`await handler()`, `asyncio.create_task(handler())`, passing it around) means no fix.
   An `async def __call__` of a dependency class is judged through the class's instances.
+  In a project, so are the other modules' imports, calls and references of the function
+  (or of the class, for `__call__`).
 - The body must not need the event loop's thread: no `asyncio`/`anyio`/`trio` API
   (`asyncio.get_running_loop()`, `create_task()` raise in a worker thread), and no
   `ContextVar.set()`, whose value a sync dependency sets in a copy of the context that the
@@ -25,6 +28,7 @@ from ..fixes import Applicability, Edit, Fix
 from ..semantic.model import ROUTE_DECORATOR_NAMES
 from ..semantic.names import DEPENDS_FUNCTIONS
 from ._await_sites import SourceText, parent_map
+from ._project_uses import used_in_other_modules
 
 _REGISTRATION_DECORATORS = (ROUTE_DECORATOR_NAMES - {"websocket"}) | {"exception_handler"}
 # `app.add_api_route(path, endpoint)`, `app.add_exception_handler(exc, handler)`.
@@ -52,6 +56,8 @@ class PlainDefFixer:
             return None
         if not self._references_allow(node) or not self._body_allows(node, function):
             return None
+        if self._used_elsewhere(function):
+            return None
         edit = self._remove_async_keyword(node)
         if edit is None:
             return None
@@ -76,6 +82,18 @@ class PlainDefFixer:
         if isinstance(owner, ast.ClassDef):
             return node.name == "__call__" and self._instances_only_injected(owner)
         return all(self._is_registration(use) for use in self._loads_of(node.name))
+
+    def _used_elsewhere(self, function) -> bool:
+        context = self.model.project
+        if context is None:
+            return False  # a file checked alone: what it shows is all there is
+        qualname = self.model.scope_qualname(function)
+        if qualname is None:
+            return True
+        watched = {qualname}
+        if function.name == "__call__":  # instances of the class may be awaited elsewhere
+            watched.add(qualname.rpartition(".")[0])
+        return used_in_other_modules(context, watched)
 
     def _loads_of(self, name: str) -> list[ast.Name]:
         return [

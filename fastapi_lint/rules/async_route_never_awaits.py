@@ -116,9 +116,14 @@ class AsyncRouteNeverAwaits(Rule):
     use `asyncio`, `anyio` or `trio` (`asyncio.get_running_loop()` and `create_task()`
     raise in a worker thread) nor set a `ContextVar` created in this module (the endpoint
     sees a value set by an `async def` dependency, not one set by a plain `def` one,
-    which runs in a copy of the context). The fix checks this module only: a module that
-    imports the function and awaits it (a test calling the endpoint directly, for
-    example) breaks.
+    which runs in a copy of the context). When a project is checked, other modules count
+    too: the fix is not offered when another module imports the function (or, for
+    `__call__`, its class) other than to register it with FastAPI, calls it, passes it
+    by reference, or star-imports its module. Two uses are not seen there:
+    `await routes.slow()` through an imported module (`from pkg import routes`), and an
+    `await slow()` in a module that also registers `slow`. A file checked on its own
+    (`--no-project`, stdin) is judged by this module only: a module that imports the
+    function and awaits it (a test calling the endpoint directly, for example) breaks.
 
     The fix is unsafe: the function now runs in a worker thread (FastAPI's threadpool has
     40 threads by default, shared by every plain `def` endpoint and dependency), where

@@ -76,6 +76,12 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
     Only the reported call moves: what the code does later with the object it returns
     (reading from a response or a file object, for example) stays on the loop.
 
+    No fix is offered when the expression goes on to use the file object that `open()`,
+    `io.open()` or `Path.open()` returns (`open(p).read()`, `.readlines()`, `.write(...)`,
+    `.close()`): offloading only the `open` would leave the read or write, the part that
+    blocks on a large file, on the loop. Move such a line by hand into a function run
+    with `await asyncio.to_thread(...)`.
+
     No fix is offered where an `await` cannot stand or would change the construct around
     it (a generator expression, a class body, an annotation, an f-string), when the result
     is used by a further blocking call in the same expression, or when the call is the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..fixes import Fix
-from ._default_factory import FieldDefault, default_factory_fix
+from ._default_factory import FieldDefault, default_factory_fix, factory_for
 from .base import Rule
 
 _FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.v1.Field", "sqlmodel.Field"})
@@ -28,7 +28,6 @@ _MUTABLE_CONSTRUCTORS = frozenset(
     }
 )
 _MUTABLE_LITERALS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
-_EMPTY_LITERAL_FACTORY = {ast.List: "list", ast.Dict: "dict"}
 _MAX_SHOWN = 30
 
 
@@ -103,11 +102,14 @@ class MutableDefaultInPydanticModel(Rule):
     otherwise. The lambda runs at each instantiation, outside the class body, so it is only
     offered when it rebuilds the same value: every name in it is a builtin or a module-level
     import, class or function, and every call is to a builtin or a container constructor
-    (`[DEFAULT_TAG]`, `[make_tag()]` or a name of the class body get no fix). `Field` is the
-    one the module already imports for the model's library (Pydantic, `pydantic.v1` or
-    SQLModel, under the module's own spelling such as `pd.Field`); otherwise the fix adds
+    (`[DEFAULT_TAG]`, `[make_tag()]` or a name of the class body get no fix, and the
+    message then recommends no lambda either). `Field` is the one the module already
+    imports for the model's library (Pydantic, `pydantic.v1` or SQLModel, under the
+    module's own spelling such as `pd.Field`); otherwise the fix adds
     `from pydantic import Field` (or from `sqlmodel`, `pydantic.v1`), only when the name
-    `Field` is free.
+    `Field` is free. The library is found through the model's base classes, also those
+    of other modules when a project is checked; when a base cannot be followed to its
+    library, or the bases come from two libraries, no fix is offered.
 
     ## References
     - [Pydantic: Fields with non-hashable default values](https://docs.pydantic.dev/latest/concepts/models/#fields-with-non-hashable-default-values)
@@ -136,7 +138,8 @@ class MutableDefaultInPydanticModel(Rule):
                 fix = default_factory_fix(
                     self.model, self.checker.lines, self.checker.tree, node, class_scope, statement, default
                 )
-                self.report(statement, self._message(field_name, default.expr), fix=self._claim_imports(fix))
+                message = self._message(field_name, default.expr, class_scope)
+                self.report(statement, message, fix=self._claim_imports(fix))
 
     def __init__(self, checker, settings) -> None:
         super().__init__(checker, settings)
@@ -213,27 +216,23 @@ class MutableDefaultInPydanticModel(Rule):
 
     # ------------------------------------------------------------------ message
 
-    def _message(self, field_name: str, default: ast.expr) -> str:
+    def _message(self, field_name: str, default: ast.expr, class_scope) -> str:
         shown = ast.unparse(default)
         if len(shown) > _MAX_SHOWN:
             shown = shown[: _MAX_SHOWN - 3] + "..."
+        # The factory the fix would write: a lambda only where it rebuilds the same value
+        # (not over a class-body name, nor repeating a call such as `datetime.now()`).
+        factory = factory_for(self.model, self.checker.lines, class_scope, default)
+        if factory is None:
+            advice = "a `default_factory` that builds the same value"
+        else:
+            if factory.startswith("lambda: "):
+                factory = f"lambda: {ast.unparse(default)}"  # on one line
+            advice = f"`Field(default_factory={factory})`"
         return (
-            f"Mutable default `{shown}` on Pydantic field `{field_name}`: prefer "
-            f"`Field(default_factory={_factory_for(default)})` (Pydantic copies it per "
-            "instance: a clarity issue, not a shared-state bug)"
+            f"Mutable default `{shown}` on Pydantic field `{field_name}`: prefer {advice} "
+            "(Pydantic copies it per instance: a clarity issue, not a shared-state bug)"
         )
-
-
-def _factory_for(default: ast.expr) -> str:
-    """The callable that rebuilds `default`: `list` for `[]`, `lambda: [1]` otherwise."""
-    empty_literal = isinstance(default, (ast.List, ast.Dict)) and not (
-        getattr(default, "elts", None) or getattr(default, "keys", None)
-    )
-    if empty_literal:
-        return _EMPTY_LITERAL_FACTORY[type(default)]
-    if isinstance(default, ast.Call) and not default.args and not default.keywords:
-        return ast.unparse(default.func)
-    return f"lambda: {ast.unparse(default)}"
 
 
 def _last_name(expr: ast.expr) -> str:

@@ -40,7 +40,10 @@ class ShadowedRoute(Rule):
     routers are followed across its modules (a route is reported in its own file, naming
     the file of the route that shadows it); a file checked on its own says nothing about
     routers included from other modules. A router that no application includes is checked
-    on its own.
+    on its own. When applications are built at module level, a route they
+    serve is judged in them only: an application built inside a function (a test fixture's,
+    a factory's) neither hides nor adds a verdict about it. When a project has several
+    module-level applications, the message names the one it is about.
 
     ## Why is this bad?
     Starlette picks the first route whose path pattern matches and whose methods include the
@@ -117,9 +120,11 @@ class ShadowedRoute(Rule):
 
     def visit_module_end(self) -> None:
         # The whole project's registration order (`fastapi_lint.project`), unless the file
-        # is checked on its own, or differs from what the project summarised (a fix ran).
+        # is checked on its own. The text may differ from what the project summarised (a
+        # fix ran): the project then re-reads this module from the text checked.
         project = self.model.project
-        findings = project.shadowed_routes(self.model) if project is not None else None
+        text = "".join(self.checker.lines.lines)
+        findings = project.shadowed_routes(self.model, text) if project is not None else None
         if findings is None:
             findings = find_shadowed_routes(self.model, self.checker.tree)
         moves = RouteMoves(self.model, self.checker.tree, self.checker.lines)
@@ -162,14 +167,14 @@ class ShadowedRouteFinding:
 
 
 def find_shadowed_routes(model, tree: ast.Module) -> list[ShadowedRouteFinding]:
-    """Every shadowed route of the module, once, with the first route(s) shadowing it.
-
-    A route may appear more than once (a router included twice, or in two apps): it can
-    never run only if it is shadowed wherever it appears.
-    """
+    """Every shadowed route of the module, once, with the first route(s) shadowing it."""
     branches = RegistrationBranches(tree)
+    roots = model.root_routers()
+    every = [r for r in roots if r.kind == "app"]
+    module_level = [r for r in every if r.scope is model.module and not r.opaque]
     return shadowing_findings(
-        model.root_routers(), branches.exclusive, lambda resolved: has_custom_matching(model, resolved)
+        roots, branches.exclusive, lambda resolved: has_custom_matching(model, resolved),
+        preferred=module_level or every,
     )
 
 
@@ -187,20 +192,30 @@ def context_verdicts(root, exclusive, custom_matching) -> list[tuple[_Entry, _Sh
     return found
 
 
-def shadowing_findings(roots, exclusive, custom_matching) -> list[ShadowedRouteFinding]:
+def shadowing_findings(roots, exclusive, custom_matching, *, preferred=(), app_name=None) -> list[ShadowedRouteFinding]:
     """The shadowed routes under `roots` (one module's, or the whole project's in
-    `fastapi_lint.project`): a route shadowed wherever it appears."""
-    verdicts: dict[int, list[tuple[_Entry, _Shadowing | None]]] = {}
+    `fastapi_lint.project`).
+
+    A route may appear more than once (a router included twice, or in two apps): it can
+    never run only if it is shadowed wherever it appears. Where it appears in a
+    `preferred` root (the module-level applications), only those count: an application a
+    test fixture or a factory builds inside a function must not hide what the real one
+    does. `app_name(root)`: the application to name in the message (None: no name).
+    """
+    preferred_ids = {id(root) for root in preferred}
+    verdicts: dict[int, list[tuple[object, _Entry, _Shadowing | None]]] = {}
     for root in roots:
         for entry, verdict in context_verdicts(root, exclusive, custom_matching):
-            verdicts.setdefault(id(entry.resolved.route), []).append((entry, verdict))
+            verdicts.setdefault(id(entry.resolved.route), []).append((root, entry, verdict))
     findings = []
     for occurrences in verdicts.values():
-        if all(verdict is not None for _, verdict in occurrences):
-            entry, verdict = occurrences[0]
+        deciding = [o for o in occurrences if id(o[0]) in preferred_ids] or occurrences
+        if all(verdict is not None for _, _, verdict in deciding):
+            root, entry, verdict = deciding[0]
+            name = app_name(root) if app_name is not None else None
             findings.append(ShadowedRouteFinding(
                 entry.resolved, [e.resolved for e in verdict.earlier], verdict.keys,
-                verdict.example, _message(entry, verdict),
+                verdict.example, _message(entry, verdict, name),
             ))
     return findings
 
@@ -276,11 +291,13 @@ def _include_between(earlier: _Entry, later: _Entry) -> str | None:
     return f"`{include.text}` ({include.path}:{include.lineno})"
 
 
-def _message(entry: _Entry, verdict: _Shadowing) -> str:
+def _message(entry: _Entry, verdict: _Shadowing, app: str | None = None) -> str:
     assert entry.keys is not None
     partly = verdict.keys != entry.keys
     methods = ",".join(sorted(method for kind, method in verdict.keys if kind == "http"))
     head = f"Route `{entry.resolved.label}` can never run" + (f" for {methods}" if partly else "")
+    if app is not None:  # a project with several applications: the one this is about
+        head += f" in `{app}`"
     if entry.resolved.kind == "websocket":
         request = "websocket connection"
     else:
