@@ -131,6 +131,8 @@ ROUTES = """\
         ("import asyncio\n\nfrom pkg import routes\n\n\nasync def warm():\n    asyncio.create_task(routes.slow())\n",
          False),
         ("from pkg.routes import *\n", False),
+        # Awaited through the imported module: recorded apart from the calls it costs.
+        ("from pkg import routes\n\n\nasync def warm():\n    return await routes.slow()\n", False),
         # Only registrations: FastAPI is the only caller.
         ("from fastapi import APIRouter\n\nfrom pkg.routes import slow\n\nrouter = APIRouter()\n"
          "router.add_api_route('/again', slow)\n", True),
@@ -140,7 +142,7 @@ ROUTES = """\
         ("from fastapi import FastAPI\n\nfrom pkg import routes\n\nmain = FastAPI()\n"
          "main.include_router(routes.app.router)\n", True),
     ],
-    ids=["imported-and-awaited", "task-through-module", "star-import", "add-api-route", "depends", "module-import"],
+    ids=["imported-and-awaited", "task-through-module", "star-import", "awaited-through-module", "add-api-route", "depends", "module-import"],
 )
 def test_fpi120_fix_looks_at_what_other_modules_do_with_the_function(tmp_path: Path, other: str, fixed: bool) -> None:
     write_project(tmp_path, {"pkg/__init__.py": "", "pkg/routes.py": ROUTES, "pkg/other.py": other})

@@ -87,6 +87,8 @@ class Summarizer:
         )
         for record in function.calls:
             if record.awaited:
+                if record.target and record.target not in self.summary.awaited:
+                    self.summary.awaited.append(record.target)
                 continue
             call = CallContext(function, function, record.target, False)
             found = self._call(record.call, call)

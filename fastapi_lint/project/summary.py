@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 
 @dataclass
@@ -93,6 +93,9 @@ class ModuleSummary:
     dependencies: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     star_imports: list[str] = field(default_factory=list)
+    # What this module awaits directly (`await routes.slow()`): such a function must
+    # stay `async def` (FPI120's fix asks).
+    awaited: list[str] = field(default_factory=list)
     notes: list[list] = field(default_factory=list)  # [line, message]
     error: str | None = None  # the file could not be read or parsed
 

@@ -8,9 +8,8 @@ functions passed by reference (`to_thread(slow)`), and the FastAPI registrations
 or reference that is not one of those registrations counts as a use, and so does a star
 import of the function's module (its names cannot be followed).
 
-Summaries do not record awaited calls: `await routes.slow()` through an imported *module*
-(`from pkg import routes`) is not seen, nor an `await slow()` in a module that also
-registers `slow`.
+Awaited calls are recorded apart (`ModuleSummary.awaited`): any `await` of the function in
+another module, through an imported name or an imported module, counts as a use.
 """
 
 from __future__ import annotations
@@ -41,6 +40,9 @@ def used_in_other_modules(context, qualnames: Iterable[str]) -> bool:
             continue
         if own_module in module.star_imports:
             return True
+        for name in module.awaited:
+            if defined(name) & watched:
+                return True
         registered = _registrations(module, defined)
         for entry in module.names.values():
             if entry[0] == "import" and (defined(entry[1]) & watched) - registered:

@@ -119,9 +119,8 @@ class AsyncRouteNeverAwaits(Rule):
     which runs in a copy of the context). When a project is checked, other modules count
     too: the fix is not offered when another module imports the function (or, for
     `__call__`, its class) other than to register it with FastAPI, calls it, passes it
-    by reference, or star-imports its module. Two uses are not seen there:
-    `await routes.slow()` through an imported module (`from pkg import routes`), and an
-    `await slow()` in a module that also registers `slow`. A file checked on its own
+    by reference, awaits it (also through its module: `await routes.slow()`), or
+    star-imports its module. A file checked on its own
     (`--no-project`, stdin) is judged by this module only: a module that imports the
     function and awaits it (a test calling the endpoint directly, for example) breaks.
 
