@@ -42,3 +42,9 @@ def test_rule_names_are_kebab_case_and_unique() -> None:
 def test_generated_docs_are_fresh() -> None:
     stale = stale_files(ROOT)
     assert stale == [], "run `python -m fastapi_lint.docs` to regenerate: " + ", ".join(map(str, stale))
+
+
+def test_every_rule_is_in_the_changelog() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    missing = [rule.code for rule in RULES if f"{rule.code} `{rule.name}`" not in changelog]
+    assert missing == []

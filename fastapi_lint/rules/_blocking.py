@@ -17,8 +17,8 @@ from .base import Rule
 
 
 class BlockingCallRule(Rule):
-    def __init__(self, checker, settings) -> None:
-        super().__init__(checker, settings)
+    def __init__(self, checker, option_values) -> None:
+        super().__init__(checker, option_values)
         self.fixer = AwaitFixer(self)
         # The `async def`s this rule's fixes add an `await` to: FPI120 does not offer to
         # turn those into a plain `def` (both fixes applied together would not parse).
@@ -35,7 +35,7 @@ class BlockingCallRule(Rule):
             return
         found = classify_blocking_call(call, ctx, self.model, self.extra_blocking_calls())
         if found is not None and found.code == self.code and not self._chained_on_blocking_call(call, ctx):
-            fix = self.fixer.fix_for(call, ctx, found, self.settings.get("offload-with", "auto"))
+            fix = self.fixer.fix_for(call, ctx, found, self.option_values.get("offload-with", "auto"))
             if fix is not None:
                 self.functions_with_fixes.add(ctx.function.node)
             self.report(call, found.message(ctx.function.name), fix=fix)

@@ -103,7 +103,7 @@ class AsyncFunctionNeverAwaits(Rule):
             bases = [b for b in class_scope.node.bases if not (isinstance(b, ast.Name) and b.id == "object")]
             if bases:
                 return True
-        ignored = set(self.settings.get("ignore-decorators", []))
+        ignored = set(self.option_values.get("ignore-decorators", []))
         for decorator in node.decorator_list:
             expr = decorator.func if isinstance(decorator, ast.Call) else decorator
             qualname = self.model.resolve(expr, function.parent or self.model.module)

@@ -142,8 +142,8 @@ class AsyncRouteNeverAwaits(Rule):
     code = "FPI120"
     name = "async-route-never-awaits"
 
-    def __init__(self, checker, settings) -> None:
-        super().__init__(checker, settings)
+    def __init__(self, checker, option_values) -> None:
+        super().__init__(checker, option_values)
         self.judge = CallCostJudge(self.model, _extra_blocking_calls(checker))
         # Every function's calls that are not cheap, in order; also sync functions,
         # whose cost a calling route inherits.

@@ -64,10 +64,10 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     options: ClassVar[tuple[Option, ...]] = ()
 
-    def __init__(self, checker: Checker, settings: dict[str, Any]) -> None:
+    def __init__(self, checker: Checker, option_values: dict[str, Any]) -> None:
         self.checker = checker
         self.model = checker.model
-        self.settings = settings
+        self.option_values = option_values  # this rule's options, by name
 
     @classmethod
     def summary(cls) -> str:

@@ -87,8 +87,8 @@ class BlockingCallViaHelper(Rule):
     code = "FPI110"
     name = "blocking-call-via-helper"
 
-    def __init__(self, checker, settings) -> None:
-        super().__init__(checker, settings)
+    def __init__(self, checker, option_values) -> None:
+        super().__init__(checker, option_values)
         self.candidates: list[tuple[ast.Call, object]] = []
 
     def visit_call(self, call: ast.Call, ctx) -> None:

@@ -169,4 +169,4 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
     )
 
     def extra_blocking_calls(self) -> Iterable[str]:
-        return self.settings.get("extra-blocking-calls", ())
+        return self.option_values.get("extra-blocking-calls", ())

@@ -141,8 +141,8 @@ class MutableDefaultInPydanticModel(Rule):
                 message = self._message(field_name, default.expr, class_scope)
                 self.report(statement, message, fix=self._claim_imports(fix))
 
-    def __init__(self, checker, settings) -> None:
-        super().__init__(checker, settings)
+    def __init__(self, checker, option_values) -> None:
+        super().__init__(checker, option_values)
         # Imported name -> module, for the imports this file's fixes request.
         self._claimed_imports: dict[str, str] = {}
 

@@ -158,8 +158,8 @@ class PostRouteWithout201(Rule):
 
     def visit_module_end(self) -> None:
         self._counts: Counter[str] | None = None
-        self._action_words = {w.lower() for w in self.settings["action-words"]}
-        self._action_words |= {w.lower() for w in self.settings["extend-action-words"]}
+        self._action_words = {w.lower() for w in self.option_values["action-words"]}
+        self._action_words |= {w.lower() for w in self.option_values["extend-action-words"]}
         full_paths = self._full_paths()
         for route in self.model.routes:
             if route.kind != "http" or "POST" not in route.methods:
