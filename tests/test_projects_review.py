@@ -130,6 +130,25 @@ def test_the_message_names_the_application_when_there_are_several(tmp_path: Path
     assert message.startswith("Route `GET /items/featured` can never run in `app.admin:admin`: ")
 
 
+def test_a_route_shadowed_in_only_one_of_two_apps_is_reported_for_that_app(tmp_path: Path) -> None:
+    # main.py's app includes the router after its own `/items/{item_id}`; the admin app
+    # includes it first: the route runs there, but never in `app.main:app`.
+    root = _project(tmp_path)
+    write(root, {"app/admin.py": """\
+        from fastapi import FastAPI
+
+        from app.other import router
+
+        admin = FastAPI()
+        admin.include_router(router)
+    """})
+    (message,) = [d["message"] for d in run_json("--no-cache", ".", cwd=root) if d["code"] == "FPI400"]
+    assert message.startswith("Route `GET /items/featured` can never run in `app.main:app`: ")
+    tables = json.loads(run("routes", "--no-cache", "--output-format", "json", cwd=root).stdout)
+    shadowed = {table["app"]: [row["path"] for row in table["routes"] if row["shadowed_by"]] for table in tables}
+    assert shadowed == {"app.main:app": ["/items/featured"], "app.admin:admin": []}
+
+
 # ---------------------------------------------------------------------- `src.` imports
 
 

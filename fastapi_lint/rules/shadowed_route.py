@@ -196,8 +196,10 @@ def shadowing_findings(roots, exclusive, custom_matching, *, preferred=(), app_n
     """The shadowed routes under `roots` (one module's, or the whole project's in
     `fastapi_lint.project`).
 
-    A route may appear more than once (a router included twice, or in two apps): it can
-    never run only if it is shadowed wherever it appears. Where it appears in a
+    A route may appear more than once (a router included twice, or in two apps). In one
+    application it can never run only if it is shadowed wherever it appears there; it is
+    reported when that holds in at least one application (named when there are several),
+    as `fastapi-lint routes` marks it in that application's table. Where it appears in a
     `preferred` root (the module-level applications), only those count: an application a
     test fixture or a factory builds inside a function must not hide what the real one
     does. `app_name(root)`: the application to name in the message (None: no name).
@@ -210,13 +212,18 @@ def shadowing_findings(roots, exclusive, custom_matching, *, preferred=(), app_n
     findings = []
     for occurrences in verdicts.values():
         deciding = [o for o in occurrences if id(o[0]) in preferred_ids] or occurrences
-        if all(verdict is not None for _, _, verdict in deciding):
-            root, entry, verdict = deciding[0]
-            name = app_name(root) if app_name is not None else None
-            findings.append(ShadowedRouteFinding(
-                entry.resolved, [e.resolved for e in verdict.earlier], verdict.keys,
-                verdict.example, _message(entry, verdict, name),
-            ))
+        per_root: dict[int, list] = {}
+        for occurrence in deciding:
+            per_root.setdefault(id(occurrence[0]), []).append(occurrence)
+        for group in per_root.values():
+            if all(verdict is not None for _, _, verdict in group):
+                root, entry, verdict = group[0]
+                name = app_name(root) if app_name is not None else None
+                findings.append(ShadowedRouteFinding(
+                    entry.resolved, [e.resolved for e in verdict.earlier], verdict.keys,
+                    verdict.example, _message(entry, verdict, name),
+                ))
+                break  # one diagnostic per route, for the first application it fails in
     return findings
 
 
