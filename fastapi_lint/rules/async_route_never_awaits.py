@@ -46,6 +46,9 @@ class AsyncRouteNeverAwaits(Rule):
 
     - calls that FPI100-FPI104 report (and the `extra-blocking-calls` of FPI104);
     - `input()`, `hashlib.pbkdf2_hmac` and `hashlib.scrypt` (slow by design);
+    - file-system walks and changes the blocking rules do not cover (`os.listdir`,
+      `os.walk`, `os.makedirs`, `os.remove`, `Path.glob`, `Path.iterdir`, ...) and
+      `metadata.create_all()` / `drop_all()` / `reflect()`, which talk to the database;
     - calls to functions of other modules and libraries that fastapi-lint does not know to
       be cheap, and method calls on values of unknown origin (such as an injected `db`
       parameter without annotation);
@@ -58,7 +61,9 @@ class AsyncRouteNeverAwaits(Rule):
     `datetime`, `uuid`, `re`, `math`, `logging`, ...), the non-blocking parts of libraries
     whose blocking calls are catalogued (`requests.Session()` itself does no I/O),
     methods of literals, of request data (a route's non-dependency parameters) and of
-    Pydantic models, and async functions (calling one only creates a coroutine).
+    Pydantic models, methods only strings have (`.upper()`, `.split()`, ...) on any
+    value, small hashes (`hashlib.sha256`), and async functions (calling one only creates
+    a coroutine).
 
     Where `def` does not help, the message says so: Starlette calls a plain-`def`
     startup/shutdown handler (`on_event`) and a middleware's dispatch function directly
