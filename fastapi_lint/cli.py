@@ -28,7 +28,8 @@ from . import __version__
 from .checker import check_source
 from .config import CliOverrides, ConfigError, SettingsResolver, check_selectors
 from .diagnostics import Diagnostic, Location
-from .discovery import find_python_files
+from .discovery import excluded_with_parents, find_python_files
+from .patterns import absolute
 from .fixes import with_settings_applied
 from .fixes.command import FixOptions, add_fix_arguments, fix_options, fix_stdin
 from .output import (
@@ -233,6 +234,12 @@ def _check_stdin(args: argparse.Namespace, resolver: SettingsResolver, fixes: Fi
     target = filename if args.stdin_filename else "."
     settings = resolver.for_path(target)
     data = sys.stdin.buffer.read()
+    if args.stdin_filename and settings.force_exclude and excluded_with_parents(absolute(filename), settings):
+        # As ruff: an editor passing an excluded file gets nothing reported, and with
+        # `--fix` its source back unchanged.
+        if fixes.mode is not None and fixes.mode.write:
+            sys.stdout.buffer.write(data)
+        return Run(files=0)
     if fixes.mode is None:
         result = check_source(data, filename, settings)
         diagnostics = with_settings_applied(result.diagnostics, settings)

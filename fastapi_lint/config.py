@@ -181,7 +181,9 @@ def _read_table(config: ProjectConfig, table: dict[str, Any], where: str, allowe
             config.values[key] = check_selectors(_string_list(value, key_where), key_where)
         elif key in ("per-file-ignores", "extend-per-file-ignores"):
             merged = config.values.setdefault("per-file-ignores", {})
-            merged.update(_per_file_ignores(value, key_where))
+            for pattern, codes in _per_file_ignores(value, key_where).items():
+                # The same pattern in both tables: its codes add up, as in ruff.
+                merged[pattern] = [*merged.get(pattern, []), *codes]
         elif key in ("exclude", "extend-exclude"):
             # `lint.exclude` excludes from linting in addition to the global excludes.
             target = "extend-exclude" if where.endswith(".lint") or key == "extend-exclude" else "exclude"

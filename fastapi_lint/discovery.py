@@ -110,7 +110,7 @@ class Discovery:
     missing: list[str] = field(default_factory=list)
 
 
-def _excluded_with_parents(path: Path, settings: Settings) -> bool:
+def excluded_with_parents(path: Path, settings: Settings) -> bool:
     """For `force-exclude`: the path or any parent up to the project root is excluded."""
     root = settings.anchor
     for candidate in (path, *path.parents):
@@ -134,7 +134,7 @@ def find_python_files(paths: list[str], settings_for: Callable[[Path], Settings]
             found.missing.append(raw)
             continue
         settings = settings_for(path)
-        if settings.force_exclude and _excluded_with_parents(path, settings):
+        if settings.force_exclude and excluded_with_parents(path, settings):
             found.force_excluded.append(path)
             continue
         if path.is_dir():

@@ -399,3 +399,23 @@ def test_source_on_stdin(tmp_path: Path) -> None:
     data = json.loads(run("--stdin-filename", "other/app.py", "--output-format", "json", "--select", "FPI101",
                           cwd=tmp_path, input=SLEEPY).stdout)
     assert [(d["filename"], d["code"]) for d in data] == [(str(tmp_path / "other/app.py"), "FPI101")]
+
+
+def test_stdin_with_force_exclude_skips_an_excluded_file_like_ruff(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": '[tool.fastapi-lint]\nextend-exclude = ["migrations"]\n'})
+    args = ("--force-exclude", "--stdin-filename", "migrations/0001.py", "-")
+    checked = subprocess.run(
+        [sys.executable, "-m", "fastapi_lint", *args], input=SLEEPY, capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert checked.returncode == 0 and "FPI101" not in checked.stdout
+    fixed = subprocess.run(
+        [sys.executable, "-m", "fastapi_lint", "--fix", "--unsafe-fixes", *args],
+        input=SLEEPY, capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert fixed.returncode == 0 and fixed.stdout == SLEEPY
+    # Without --force-exclude the file is checked, as ruff does for a named file.
+    named = subprocess.run(
+        [sys.executable, "-m", "fastapi_lint", "--stdin-filename", "migrations/0001.py", "-"],
+        input=SLEEPY, capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert named.returncode == 1 and "FPI101" in named.stdout

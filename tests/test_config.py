@@ -220,3 +220,14 @@ def test_dedicated_config_file_holds_the_keys_at_top_level(tmp_path: Path) -> No
     write(tmp_path, {"bad.toml": "selekt = []\n"})
     with pytest.raises(ConfigError, match="unknown key `selekt`"):
         load_config_file(tmp_path / "bad.toml")
+
+
+def test_extend_per_file_ignores_adds_to_the_same_pattern(tmp_path: Path) -> None:
+    from fastapi_lint.config import SettingsResolver
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.fastapi-lint.per-file-ignores]\n"tests/*" = ["FPI300"]\n'
+        '[tool.fastapi-lint.extend-per-file-ignores]\n"tests/*" = ["FPI121"]\n'
+    )
+    settings = SettingsResolver().for_path(tmp_path)
+    assert sorted(settings.per_file_ignores["tests/*"]) == ["FPI121", "FPI300"]
