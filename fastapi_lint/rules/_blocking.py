@@ -38,7 +38,7 @@ class BlockingCallRule(Rule):
             fix = self.fixer.fix_for(call, ctx, found, self.option_values.get("offload-with", "auto"))
             if fix is not None:
                 self.functions_with_fixes.add(ctx.function.node)
-            self.report(call, found.message(ctx.function.name), fix=fix)
+            self.report(call, found.message(ctx.async_function_name), fix=fix)
 
     def _chained_on_blocking_call(self, call: ast.Call, ctx) -> bool:
         """`db.execute(q).fetchone()`: one chain, one report, at its first blocking call."""

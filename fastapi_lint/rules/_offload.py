@@ -1,8 +1,9 @@
-"""The fixes of FPI100-FPI104: await instead of blocking.
+"""The fixes of FPI100-FPI104 and FPI110: await instead of blocking.
 
 - FPI101: `time.sleep(x)` -> `await asyncio.sleep(x)`.
 - FPI100, FPI102, FPI103, FPI104: `f(a, k=v)` -> `await asyncio.to_thread(f, a, k=v)` (or
   `await run_in_threadpool(f, a, k=v)`), so that the call runs in a worker thread.
+- FPI110: the same for a call of a project helper that blocks (`build_report(user)`).
 
 The edits touch only the text before the argument list's `(`, that `(` itself, and the end
 of the call: arguments, comments and line breaks inside the call stay as they were.
@@ -17,6 +18,7 @@ from ..fixes import Applicability, Edit, Fix, ImportRequest
 from ..semantic.blocking import FILE_IO, SLEEP, BlockingCall, classify_blocking_call
 from ..semantic.scopes import Binding
 from ._await_sites import SourceText, can_await_at, needs_parentheses, outer_calls_in_chain, parent_map
+from ._thread_bound import passes_thread_bound_object, sqlite_connect_for_any_thread
 from .base import Option
 
 RUN_IN_THREADPOOL = "starlette.concurrency.run_in_threadpool"
@@ -86,7 +88,23 @@ class AwaitFixer:
             return self._sleep_fix(call, ctx, opener, parenthesize)
         if self._offload_would_be_wrong(call, ctx, found, parents):
             return None
-        return self._offload_fix(call, ctx, found, opener, parenthesize, offload_with)
+        return self._offload_fix(call, ctx, f"`{found.api}()`", opener, parenthesize, offload_with)
+
+    def helper_fix_for(self, call: ast.Call, ctx, shown: str, offload_with: str) -> Fix | None:
+        """FPI110: `build_report(user)` -> `await asyncio.to_thread(build_report, user)`: the
+        whole project helper runs in a worker thread."""
+        if ctx.function is None or not isinstance(ctx.function.node, ast.AsyncFunctionDef):
+            return None
+        parents = self.parents(ctx.function.node)
+        if not can_await_at(call, ctx.function.node, parents):
+            return None
+        opener = self.text.opening_parenthesis(call)
+        if opener is None or self._breaks_expression(call, ctx, parents):
+            return None
+        if passes_thread_bound_object(call, ctx.scope, self.model, self.rule.checker.tree):
+            return None
+        parenthesize = needs_parentheses(call, parents)
+        return self._offload_fix(call, ctx, f"`{shown}()`", opener, parenthesize, offload_with)
 
     # ------------------------------------------------------------------ FPI101
 
@@ -113,13 +131,17 @@ class AwaitFixer:
         if ctx.target in _NOT_OFFLOADABLE or found.api in _NOT_OFFLOADABLE:
             return True
         target = ctx.target or ""
-        if target.startswith(_THREAD_BOUND_PREFIXES) and not _sqlite_connect_for_any_thread(call, target):
-            return True
-        if self._is_offloaded_function(call, ctx, parents.get(id(call))):
+        if target.startswith(_THREAD_BOUND_PREFIXES) and not sqlite_connect_for_any_thread(call, target):
             return True
         # `open(p).read()`: the file object's methods do the I/O (a large read blocks);
         # offloading only `open` would leave them on the loop, unreported.
         if found.code == FILE_IO and found.api in _FILE_OPENERS and outer_calls_in_chain(call, parents):
+            return True
+        return self._breaks_expression(call, ctx, parents)
+
+    def _breaks_expression(self, call: ast.Call, ctx, parents) -> bool:
+        """What the expression around `call` rules out, for every offload fix."""
+        if self._is_offloaded_function(call, ctx, parents.get(id(call))):
             return True
         # `conn.execute(q).fetchall()`: one report for the chain; moving only the first call
         # would leave the next blocking call on the loop, now hidden from the rule.
@@ -142,7 +164,7 @@ class AwaitFixer:
         return self.model.resolve(parent.func, ctx.scope) in _OFFLOADERS
 
     def _offload_fix(
-        self, call: ast.Call, ctx, found: BlockingCall, opener: int, parenthesize: bool, offload_with: str
+        self, call: ast.Call, ctx, what: str, opener: int, parenthesize: bool, offload_with: str
     ) -> Fix | None:
         spelled = self._runner(call, ctx, offload_with)
         if spelled is None:
@@ -158,7 +180,7 @@ class AwaitFixer:
         ]
         if parenthesize:
             edits.append(self._edit(end, end, ")"))
-        title = f"Run `{found.api}()` in a worker thread with `{runner}`"
+        title = f"Run {what} in a worker thread with `{runner}`"
         return Fix(title, Applicability.UNSAFE, tuple(edits), imports)
 
     def _runner(self, call: ast.Call, ctx, offload_with: str) -> tuple[str, tuple[ImportRequest, ...]] | None:
@@ -249,10 +271,3 @@ def _visible_alias(scope, model, qualname: str) -> str | None:
         current = current.parent
     return None
 
-
-def _sqlite_connect_for_any_thread(call: ast.Call, target: str | None) -> bool:
-    """`sqlite3.connect(path, check_same_thread=False)`: usable from any thread."""
-    return target == "sqlite3.connect" and any(
-        k.arg == "check_same_thread" and isinstance(k.value, ast.Constant) and k.value.value is False
-        for k in call.keywords
-    )

@@ -6,6 +6,7 @@ import ast
 
 from ..semantic.blocking import classify_blocking_call
 from . import rule_by_code_or_name
+from ._offload import OFFLOAD_OPTION, AwaitFixer
 from .base import Rule
 
 _MAX_SHOWN = 40
@@ -78,6 +79,51 @@ class BlockingCallViaHelper(Rule):
     Making the handler a plain `def` (FastAPI runs it in the threadpool), or the helper
     chain async (`aiosmtplib`), works too.
 
+    ## Fix safety
+    The fix runs the whole helper in a worker thread: `report = build_report(user)` becomes
+    `report = await asyncio.to_thread(build_report, user)` (or `await run_in_threadpool(...)`
+    in a module that already uses it, see `offload-with`), and the import is added when
+    missing. The callee and the arguments are still evaluated on the loop, in the same
+    order, and the call returns the same value or raises the same exception.
+
+    The fix is unsafe because everything the helper does now happens in another thread,
+    while other requests run on the loop:
+    - objects the helper shares with the caller must work from that thread: a `sqlite3`
+      connection (or cursor) made on the loop's thread raises
+      `sqlite3.ProgrammingError: SQLite objects created in a thread can only be used in
+      that same thread` there, and a `scoped_session` hands the thread another, empty
+      session. No fix is offered when such an object is an argument of the call (unless
+      it comes from `sqlite3.connect(..., check_same_thread=False)` in the same function
+      or module), but one the helper reaches through a global or an attribute is not seen;
+    - thread-local state (`threading.local()`, libraries that keep one per thread) is
+      another thread's; `ContextVar`s are copied into the thread, so values the helper
+      sets there are not seen by the caller afterwards;
+    - other tasks now run while the helper runs, so their effects may interleave with
+      its own (a helper that read and wrote shared state without any `await` in between
+      was atomic with respect to them), and the `await` is a point where the request's
+      task can be cancelled: the thread cannot be stopped, runs to the end, and its
+      result is discarded.
+
+    No fix is offered where an `await` cannot stand or would change the construct around
+    it (a generator expression, a class body, an annotation, an f-string, a lambda),
+    when the result is used by a further blocking call in the same expression, when the
+    call is the argument of `asyncio.to_thread` or `run_in_threadpool` itself, or when its
+    only argument is a bare generator expression.
+
+    ## Options
+    - `offload-with`: what the fix runs the call with: `"auto"` (the default:
+      `run_in_threadpool` in a module that already imports and calls it,
+      `asyncio.to_thread` everywhere else), `"asyncio.to_thread"`, or
+      `"run_in_threadpool"` (imported from `fastapi.concurrency` when the module does not
+      import it yet). A call with a `func=` keyword or a `**mapping` argument never goes
+      through `run_in_threadpool`, whose own first parameter is named `func`: with
+      `"auto"` it gets `asyncio.to_thread`, with `"run_in_threadpool"` no fix.
+
+    ```toml
+    [tool.fastapi-lint.blocking-call-via-helper]
+    offload-with = "run_in_threadpool"
+    ```
+
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
     - [Python: `asyncio.to_thread`](https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread)
@@ -86,10 +132,17 @@ class BlockingCallViaHelper(Rule):
 
     code = "FPI110"
     name = "blocking-call-via-helper"
+    options = (OFFLOAD_OPTION,)
 
     def __init__(self, checker, option_values) -> None:
         super().__init__(checker, option_values)
         self.candidates: list[tuple[ast.Call, object]] = []
+        self.fixer = AwaitFixer(self)
+        # As FPI100-FPI104: FPI120 does not make these `async def`s plain (see `_blocking.py`).
+        self.functions_with_fixes: set[ast.AST] = set()
+
+    def extra_blocking_calls(self) -> list[str]:
+        return _extra_blocking_calls(self.checker)
 
     def visit_call(self, call: ast.Call, ctx) -> None:
         if ctx.on_event_loop and not ctx.awaited and ctx.target is not None:
@@ -112,11 +165,15 @@ class BlockingCallViaHelper(Rule):
                 continue
             called = _shown(call.func)
             steps = " -> ".join([called, *chain.steps])
+            fix = self.fixer.helper_fix_for(call, ctx, called, self.option_values.get("offload-with", "auto"))
+            if fix is not None:
+                self.functions_with_fixes.add(ctx.function.node)
             self.report(
                 call,
-                f"`{called}()` blocks the event loop in `async def {ctx.function.name}`: it calls "
+                f"`{called}()` blocks the event loop in `async def {ctx.async_function_name}`: it calls "
                 f"`{steps}`; run it in a thread (`await asyncio.to_thread({called}, ...)`) or make "
                 "the chain async",
+                fix=fix,
             )
 
     def _project(self):

@@ -123,6 +123,14 @@ class CallContext:
     awaited: bool
 
     @property
+    def async_function_name(self) -> str:
+        """The `async def` the call runs in: for a lambda run inline, the one around it."""
+        scope: Scope | None = self.function
+        while isinstance(scope, FunctionScope) and scope.kind == "lambda":
+            scope = scope.parent.enclosing_function() if scope.parent is not None else None
+        return scope.name if isinstance(scope, FunctionScope) else "<module>"
+
+    @property
     def on_event_loop(self) -> bool:
         """True when the call runs on the event loop: in an `async def` body
         (or a lambda run right there)."""
