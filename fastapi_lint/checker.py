@@ -169,8 +169,6 @@ class Checker(FastAPIRegistration):
         self._bind_parameters(function, node.args)
         self._visit_body(node.body)
         self.scope = outer
-        for hook in self._hooks.get("visit_function", ()):
-            hook(function)
 
     def _bind_parameters(self, function: FunctionScope, args: ast.arguments) -> None:
         positional = [*args.posonlyargs, *args.args]

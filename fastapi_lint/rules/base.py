@@ -5,10 +5,11 @@ ruff's sections, is the single source of its documentation (`fastapi-lint rule C
 `docs/rules/`). The checker walks each file once and calls the hooks a rule defines:
 
 - `visit_call(call, ctx)`: every call, with where it runs (`CallContext`).
-- `visit_function(scope)`: every function, after its whole body was walked, with the
-  facts collected about it (awaits, yields, calls).
 - `visit_class(node, scope)`: every class statement, once its body was walked.
-- `visit_module_end()`: once the whole module is known (routes, includes, models).
+- `visit_module_end()`: once the whole module is known (routes, includes, models, and
+  every function with the facts its body showed: `self.model.functions`). Function-level
+  rules decide here, because whether a function is a route or a dependency may be known
+  only from a later statement or another module.
 
 A hook a rule does not define costs nothing: the checker dispatches only to rules that
 override it.
@@ -28,7 +29,7 @@ from ..semantic import fastapi_model as fm
 if TYPE_CHECKING:
     from ..checker import Checker
 
-HOOKS = ("visit_call", "visit_function", "visit_class", "visit_module_end")
+HOOKS = ("visit_call", "visit_class", "visit_module_end")
 CODE_PATTERN = re.compile(r"^FPI[0-9]{3}$")
 
 
@@ -122,9 +123,6 @@ class Rule:
 
     # Hooks: overridden by rules that need them.
     def visit_call(self, call: ast.Call, ctx: Any) -> None:  # pragma: no cover - interface
-        pass
-
-    def visit_function(self, scope: Any) -> None:  # pragma: no cover - interface
         pass
 
     def visit_class(self, node: ast.ClassDef, scope: Any) -> None:  # pragma: no cover
