@@ -149,7 +149,7 @@ class Checker(FastAPIRegistration):
             is_async=isinstance(node, ast.AsyncFunctionDef),
             class_scope=enclosing if isinstance(enclosing, ClassScope) else None,
         )
-        self.model.functions.append(function)
+        self.model.add_function(function)
         self._register_decorators(node)
         self._deferred.append((function, node))
 

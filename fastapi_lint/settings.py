@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .fixes import Applicability
 from .patterns import PatternSet, absolute
@@ -59,15 +59,7 @@ class RuleSelection:
 
 
 def _strength(rule: type[Rule], entries: tuple[str, ...] | list[str]) -> int:
-    """Length of the most specific entry matching `rule` (0: no match; `ALL` counts 1)."""
-    best = 0
-    for entry in entries:
-        entry = entry.strip().upper()
-        if entry == "ALL":
-            best = max(best, 1)
-        elif rule.code.startswith(entry):
-            best = max(best, len(entry))
-    return best
+    return _code_strength(rule.code, entries)
 
 
 def _code_strength(code: str, entries: tuple[str, ...] | list[str]) -> int:
@@ -80,6 +72,20 @@ def _code_strength(code: str, entries: tuple[str, ...] | list[str]) -> int:
         elif code.startswith(entry):
             best = max(best, len(entry))
     return best
+
+
+def _through_layers(layers, decide: Callable, restarts: Callable, *, start: bool) -> bool:
+    """Ruff's layering (configuration, then command line): a layer that gives the base list
+    (`select`, `fixable`) starts again from its own decision; any other layer changes the
+    result only for what it names."""
+    result = start
+    for layer in layers:
+        decision = decide(layer)
+        if restarts(layer):
+            result = bool(decision)
+        elif decision is not None:
+            result = decision
+    return result
 
 
 @dataclass(frozen=True)
@@ -145,14 +151,9 @@ class Settings:
         return [base] if self.overrides is None else [base, self.overrides]
 
     def is_selected(self, rule: type[Rule]) -> bool:
-        enabled = False
-        for layer in self._layers():
-            decision = layer.decide(rule)
-            if layer.select is not None:
-                enabled = bool(decision)
-            elif decision is not None:
-                enabled = decision
-        return enabled
+        return _through_layers(
+            self._layers(), lambda layer: layer.decide(rule), lambda layer: layer.select is not None, start=False
+        )
 
     def selected_rules(self) -> list[type[Rule]]:
         if "selected" not in self._cache:
@@ -211,14 +212,9 @@ class Settings:
         )]
         if self.fix_overrides is not None:
             layers.append(self.fix_overrides)
-        fixable = True
-        for layer in layers:
-            decision = layer.decide(code)
-            if layer.fixable is not None:
-                fixable = bool(decision)
-            elif decision is not None:
-                fixable = decision
-        return fixable
+        return _through_layers(
+            layers, lambda layer: layer.decide(code), lambda layer: layer.fixable is not None, start=True
+        )
 
     def applicability_of(self, code: str, applicability: Applicability) -> Applicability:
         """A fix's applicability after `extend-safe-fixes` / `extend-unsafe-fixes`, as ruff's

@@ -6,7 +6,6 @@ import asyncio
 import textwrap
 import warnings
 
-import pytest
 
 from fastapi_lint.checker import check_source
 from fastapi_lint.settings import Settings

@@ -33,7 +33,6 @@ class Summarizer:
         self.checker = checker
         self.model = checker.model
         self.judge = CallCostJudge(self.model) if judge_costs else None
-        self.scopes = {function.node: function for function in self.model.functions}
         self.summary = ModuleSummary(self.model.module_name or "<module>", path, self.model.is_package)
 
     def build(self) -> ModuleSummary:
@@ -114,7 +113,7 @@ class Summarizer:
             return None
         callee = ctx.target
         if cost.kind == "local" and cost.local is not None:
-            scope = self.scopes.get(cost.local)
+            scope = self.model.function_scope(cost.local)
             callee = self.model.scope_qualname(scope) if scope is not None else callee
         return CallSummary(_position(call), display, ctx.target, None, cost.kind, cost.api, callee)
 
@@ -125,15 +124,9 @@ class Summarizer:
                 continue
             if decorator.func.attr not in ROUTE_DECORATOR_NAMES:
                 continue
-            owner = decorator.func.value
-            root = owner
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            scope = function.parent or self.model.module
-            binding = scope.lookup(root.id) if isinstance(root, ast.Name) else None
-            if binding is None or binding.kind != "import":
+            router = self._imported_name(decorator.func.value, function.parent or self.model.module)
+            if router is None:
                 continue
-            router = self.model.resolve(owner, scope)
             attr = decorator.func.attr
             path_expr = decorator.args[0] if decorator.args else next(
                 (k.value for k in decorator.keywords if k.arg == "path"), None
@@ -190,7 +183,7 @@ class Summarizer:
 
     def _handler(self, route: fm.Route) -> str | None:
         if route.handler is not None:
-            scope = self.scopes.get(route.handler)
+            scope = self.model.function_scope(route.handler)
             if scope is not None:
                 return self.model.scope_qualname(scope)
             if isinstance(route.handler, ast.ClassDef):
@@ -211,14 +204,18 @@ class Summarizer:
         child = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "router"), None)
         if not isinstance(child, (ast.Name, ast.Attribute)):
             return None
-        root = child
+        return self._imported_name(child, include.scope or self.model.module)
+
+    def _imported_name(self, expr: ast.expr, scope) -> str | None:
+        """The qualname of `expr` (`items.router`, `router`) when its first name is an import:
+        an object of another module."""
+        root = expr
         while isinstance(root, ast.Attribute):
             root = root.value
-        scope = include.scope or self.model.module
         binding = scope.lookup(root.id) if isinstance(root, ast.Name) else None
         if binding is None or binding.kind != "import":
             return None
-        return self.model.resolve(child, scope)
+        return self.model.resolve(expr, scope)
 
     def _note_include(self, include: fm.Include, child_name: str | None, same_scope: bool) -> None:
         text = _text(include.node)

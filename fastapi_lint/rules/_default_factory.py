@@ -209,7 +209,9 @@ def _field_spelling(
     module_name, targets = _FIELD_OF_FLAVOUR[flavour]
     used_in_class = [ast.unparse(node.func) for node in ast.walk(class_node) if isinstance(node, ast.Call)]
     candidates: list[tuple[int, int, str]] = []
-    for name, binding in _visible_imports(class_scope):
+    for name, binding, _ in class_scope.visible_bindings():
+        if binding.kind != "import" or not binding.qualname:
+            continue
         if binding.node is not None and binding.node.lineno > class_node.lineno:
             continue  # imported below the class: not bound yet when the class body runs
         if binding.qualname in targets:
@@ -229,20 +231,6 @@ def _field_spelling(
 
 def _has_call(annotation: ast.expr) -> bool:
     return any(isinstance(node, ast.Call) for node in ast.walk(annotation))
-
-
-def _visible_imports(scope):
-    seen: set[str] = set()
-    first = True
-    while scope is not None:
-        if first or scope.kind != "class":
-            for name, binding in scope.bindings.items():
-                if name not in seen:
-                    seen.add(name)
-                    if binding.kind == "import" and binding.qualname:
-                        yield name, binding
-        first = False
-        scope = scope.parent
 
 
 def _has_star_import(tree: ast.Module) -> bool:

@@ -73,6 +73,33 @@ class AwaitFixer:
     # ------------------------------------------------------------------ entry point
 
     def fix_for(self, call: ast.Call, ctx, found: BlockingCall, offload_with: str) -> Fix | None:
+        site = self._await_site(call, ctx)
+        if site is None:
+            return None
+        parents, opener, parenthesize = site
+        if found.code == SLEEP:
+            return self._sleep_fix(call, ctx, opener, parenthesize)
+        if self._offload_would_be_wrong(call, ctx, found, parents):
+            return None
+        return self._offload_fix(call, ctx, f"`{found.api}()`", opener, parenthesize, offload_with)
+
+    def helper_fix_for(self, call: ast.Call, ctx, shown: str, offload_with: str) -> Fix | None:
+        """FPI110: `build_report(user)` -> `await asyncio.to_thread(build_report, user)`: the
+        whole project helper runs in a worker thread."""
+        site = self._await_site(call, ctx)
+        if site is None:
+            return None
+        parents, opener, parenthesize = site
+        if self._breaks_expression(call, ctx, parents):
+            return None
+        if passes_thread_bound_object(call, ctx.scope, self.model, self.rule.checker.tree):
+            return None
+        return self._offload_fix(call, ctx, f"`{shown}()`", opener, parenthesize, offload_with)
+
+    def _await_site(self, call: ast.Call, ctx) -> tuple[dict[int, ast.AST], int, bool] | None:
+        """Where `await` would go for `call`: the parent map of its `async def`, the offset
+        of the call's opening parenthesis, and whether `(await ...)` needs parentheses;
+        None where an `await` cannot stand."""
         # The `await` goes into the `async def` itself: a lambda that runs on the loop
         # (`map(lambda u: requests.get(u), urls)`) cannot hold one.
         if ctx.function is None or not isinstance(ctx.function.node, ast.AsyncFunctionDef):
@@ -83,28 +110,7 @@ class AwaitFixer:
         opener = self.text.opening_parenthesis(call)
         if opener is None:
             return None
-        parenthesize = needs_parentheses(call, parents)
-        if found.code == SLEEP:
-            return self._sleep_fix(call, ctx, opener, parenthesize)
-        if self._offload_would_be_wrong(call, ctx, found, parents):
-            return None
-        return self._offload_fix(call, ctx, f"`{found.api}()`", opener, parenthesize, offload_with)
-
-    def helper_fix_for(self, call: ast.Call, ctx, shown: str, offload_with: str) -> Fix | None:
-        """FPI110: `build_report(user)` -> `await asyncio.to_thread(build_report, user)`: the
-        whole project helper runs in a worker thread."""
-        if ctx.function is None or not isinstance(ctx.function.node, ast.AsyncFunctionDef):
-            return None
-        parents = self.parents(ctx.function.node)
-        if not can_await_at(call, ctx.function.node, parents):
-            return None
-        opener = self.text.opening_parenthesis(call)
-        if opener is None or self._breaks_expression(call, ctx, parents):
-            return None
-        if passes_thread_bound_object(call, ctx.scope, self.model, self.rule.checker.tree):
-            return None
-        parenthesize = needs_parentheses(call, parents)
-        return self._offload_fix(call, ctx, f"`{shown}()`", opener, parenthesize, offload_with)
+        return parents, opener, needs_parentheses(call, parents)
 
     # ------------------------------------------------------------------ FPI101
 
@@ -263,11 +269,8 @@ def _imports(binding: Binding, qualname: str) -> bool:
 
 def _visible_alias(scope, model, qualname: str) -> str | None:
     """A name bound to `qualname` by an import (`import asyncio as aio`) that `scope` sees."""
-    current = scope
-    while current is not None:
-        for name, binding in current.bindings.items():
-            if _imports(binding, qualname) and scope.lookup(name) is binding:
-                return name
-        current = current.parent
+    for name, binding, _ in scope.visible_bindings():
+        if _imports(binding, qualname):
+            return name
     return None
 

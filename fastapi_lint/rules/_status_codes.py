@@ -148,7 +148,7 @@ def created_status_spelling(scope, line: int, name_counts: Callable[[], Counter[
     `name_counts()`: how often the module spells each name (asked only to choose between
     two names for the same thing)."""
     modules, constants, enums = [], [], []
-    for name, binding, own_scope in _visible_bindings(scope):
+    for name, binding, own_scope in scope.visible_bindings():
         if binding.kind != "import":
             continue
         # An import further down the same scope is not bound yet when `line` runs.
@@ -167,20 +167,6 @@ def created_status_spelling(scope, line: int, name_counts: Callable[[], Counter[
     if enums:
         return f"{_most_used(enums, name_counts)}.CREATED"
     return "201"
-
-
-def _visible_bindings(scope):
-    """(name, binding, bound in `scope` itself) for each name `scope` sees, innermost first."""
-    seen: set[str] = set()
-    first = True
-    while scope is not None:
-        if first or scope.kind != "class":
-            for name, binding in scope.bindings.items():
-                if name not in seen:
-                    seen.add(name)
-                    yield name, binding, first
-        first = False
-        scope = scope.parent
 
 
 def _most_used(names: list[str], name_counts: Callable[[], Counter[str]]) -> str:

@@ -156,11 +156,9 @@ class AsyncRouteNeverAwaits(Rule):
         self._plain_def_fixer: PlainDefFixer | None = None
 
     def visit_call(self, call: ast.Call, ctx) -> None:
-        function = ctx.function
         # A lambda run right where it is written (`map(lambda u: ..., urls)`) costs its
         # enclosing function; one stored or handed to an offloader costs nothing here.
-        while function is not None and function.kind == "lambda" and function.inline_on_loop:
-            function = function.parent.enclosing_function() if function.parent is not None else None
+        function = ctx.function.runs_within() if ctx.function is not None else None
         if function is None or function.kind == "lambda":
             return
         cost = self.judge.judge(call, ctx)

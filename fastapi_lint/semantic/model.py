@@ -54,6 +54,7 @@ class SemanticModel:
     routers: list[RouterObject] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     functions: list[FunctionScope] = field(default_factory=list)
+    _function_scopes: dict[ast.AST, FunctionScope] = field(default_factory=dict, repr=False)
     classes: dict[ast.ClassDef, ClassScope] = field(default_factory=dict)
     _classes_by_qualname: dict[str, tuple[ast.ClassDef, ClassScope]] = field(default_factory=dict, repr=False)
     # FunctionDef nodes used as route handlers, dependencies, or other FastAPI callbacks.
@@ -323,6 +324,14 @@ class SemanticModel:
     def class_qualname(self, node: ast.ClassDef) -> str:
         return self.local_qualname(node.name)
 
+    def add_function(self, scope: FunctionScope) -> None:
+        self.functions.append(scope)
+        self._function_scopes[scope.node] = scope
+
+    def function_scope(self, node: ast.AST) -> FunctionScope | None:
+        """The scope of a `def`/`async def` node of this module."""
+        return self._function_scopes.get(node)
+
     def add_class(self, node: ast.ClassDef, scope: ClassScope) -> None:
         self.classes[node] = scope
         self._classes_by_qualname[self.class_qualname(node)] = (node, scope)
@@ -369,7 +378,7 @@ class SemanticModel:
     def _raises_http_exception(self, node: ast.AST) -> bool:
         """`raise HTTPException(...)` in its own body: only FastAPI turns that into a response,
         so the function is an endpoint or a dependency, registered in some other module."""
-        function_scope = next((f for f in self.functions if f.node is node), None)
+        function_scope = self.function_scope(node)
         scope = function_scope if function_scope is not None else self.module
         for sub in ast.walk(node):
             if isinstance(sub, ast.Raise) and isinstance(sub.exc, ast.Call):
@@ -382,7 +391,7 @@ class SemanticModel:
         args = getattr(node, "args", None)
         if args is None:
             return False
-        function_scope = next((f for f in self.functions if f.node is node), None)
+        function_scope = self.function_scope(node)
         scope = function_scope.parent if function_scope and function_scope.parent else self.module
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         for expr in [*args.defaults, *args.kw_defaults, *(p.annotation for p in params)]:

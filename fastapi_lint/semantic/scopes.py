@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
     from .fastapi_model import RouterObject
@@ -45,18 +45,32 @@ class Scope:
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings[name] = binding
 
-    def lookup(self, name: str) -> Binding | None:
-        """Python's rule: class scopes are not visible from the functions inside them."""
-        scope: Scope | None = self
-        first = True
+    def visible_scopes(self) -> Iterator[Scope]:
+        """This scope, then the enclosing ones its code sees, innermost first. Python's
+        rule: class scopes are not visible from the functions inside them."""
+        yield self
+        scope = self.parent
         while scope is not None:
-            if first or scope.kind != "class":
-                found = scope.bindings.get(name)
-                if found is not None:
-                    return found
-            first = False
+            if scope.kind != "class":
+                yield scope
             scope = scope.parent
+
+    def lookup(self, name: str) -> Binding | None:
+        for scope in self.visible_scopes():
+            found = scope.bindings.get(name)
+            if found is not None:
+                return found
         return None
+
+    def visible_bindings(self) -> Iterator[tuple[str, Binding, bool]]:
+        """(name, binding, bound in this scope itself) for every name this scope sees:
+        the innermost binding of each name, as `lookup` would find it."""
+        seen: set[str] = set()
+        for scope in self.visible_scopes():
+            for name, binding in scope.bindings.items():
+                if name not in seen:
+                    seen.add(name)
+                    yield name, binding, scope is self
 
     def enclosing_function(self) -> FunctionScope | None:
         scope: Scope | None = self
@@ -112,6 +126,14 @@ class FunctionScope(Scope):
         """
         return self.is_async or self.inline_on_loop
 
+    def runs_within(self) -> FunctionScope | None:
+        """The function whose run this body is part of: itself, or for a lambda run right
+        where it is written, the function around it (None at module level)."""
+        scope: FunctionScope | None = self
+        while scope is not None and scope.kind == "lambda" and scope.inline_on_loop:
+            scope = scope.parent.enclosing_function() if scope.parent is not None else None
+        return scope
+
 
 @dataclass
 class CallContext:
@@ -125,10 +147,8 @@ class CallContext:
     @property
     def async_function_name(self) -> str:
         """The `async def` the call runs in: for a lambda run inline, the one around it."""
-        scope: Scope | None = self.function
-        while isinstance(scope, FunctionScope) and scope.kind == "lambda":
-            scope = scope.parent.enclosing_function() if scope.parent is not None else None
-        return scope.name if isinstance(scope, FunctionScope) else "<module>"
+        owner = self.function.runs_within() if self.function is not None else None
+        return owner.name if owner is not None else "<module>"
 
     @property
     def on_event_loop(self) -> bool:
