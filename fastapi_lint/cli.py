@@ -89,6 +89,9 @@ def _check_parser() -> argparse.ArgumentParser:
     files.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None,
                        help="apply exclusions to paths named on the command line too")
     files.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
+    files.add_argument("--async-scope", choices=("application", "all"), default=None,
+                       help="where the async rules (FPI1xx) report: 'application' (the default) skips "
+                            "test code, 'all' checks it too")
     files.add_argument("--jobs", type=_positive, metavar="N",
                        help="worker processes (default: one per CPU for large trees, else 1)")
     files.add_argument("--stdin-filename", metavar="PATH",
@@ -126,6 +129,7 @@ def _overrides(args: argparse.Namespace) -> CliOverrides:
             extend_exclude=_flatten(args.extend_exclude) or [],
             respect_gitignore=args.respect_gitignore,
             force_exclude=args.force_exclude,
+            async_scope=args.async_scope,
             fixable=check_selectors(fixable, "--fixable") if (fixable := _flatten(args.fixable)) is not None else None,
             extend_fixable=check_selectors(_flatten(args.extend_fixable), "--extend-fixable"),
             unfixable=check_selectors(_flatten(args.unfixable), "--unfixable"),

@@ -46,8 +46,10 @@ TABLE = "fastapi-lint"
 SELECTOR = re.compile(r"^(ALL|FPI[0-9]{0,3})$")
 _FIX_LINT_KEYS = ("fixable", "extend-fixable", "unfixable", "extend-safe-fixes", "extend-unsafe-fixes")
 _LINT_KEYS = (
-    "select", "extend-select", "ignore", "per-file-ignores", "extend-per-file-ignores", "exclude", *_FIX_LINT_KEYS,
+    "select", "extend-select", "ignore", "per-file-ignores", "extend-per-file-ignores", "exclude", "async-scope",
+    *_FIX_LINT_KEYS,
 )
+ASYNC_SCOPES = ("application", "all")
 # `fix`, `unsafe-fixes`, `show-fixes` and `fix-only` are top-level only, as in ruff.
 _FIX_KEYS = ("fix", "unsafe-fixes", "show-fixes", "fix-only")
 _TOP_LEVEL_KEYS = (*_LINT_KEYS, "extend-exclude", "respect-gitignore", "force-exclude", "lint", *_FIX_KEYS)
@@ -68,6 +70,7 @@ class CliOverrides:
     extend_exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool | None = None
     force_exclude: bool | None = None
+    async_scope: str | None = None
     fixable: list[str] | None = None
     extend_fixable: list[str] = field(default_factory=list)
     unfixable: list[str] = field(default_factory=list)
@@ -190,6 +193,11 @@ def _read_table(config: ProjectConfig, table: dict[str, Any], where: str, allowe
             config.values.setdefault(target, []).extend(_string_list(value, key_where))
         elif key in ("respect-gitignore", "force-exclude", *_FIX_KEYS):
             config.values[key] = _bool(value, key_where)
+        elif key == "async-scope":
+            if value not in ASYNC_SCOPES:
+                allowed = ", ".join(f'"{choice}"' for choice in ASYNC_SCOPES)
+                raise ConfigError(f"{key_where}: must be one of {allowed}, got {value!r}")
+            config.values[key] = value
 
 
 def _merge_lint(config: ProjectConfig, lint: ProjectConfig) -> None:
@@ -261,6 +269,7 @@ def build_settings(config: ProjectConfig | None, overrides: CliOverrides, root: 
         extend_exclude=list(values.get("extend-exclude", [])),
         respect_gitignore=values.get("respect-gitignore", True),
         force_exclude=values.get("force-exclude", False),
+        async_scope=values.get("async-scope", "application"),
         rule_options=dict(config.rule_options) if config is not None else {},
         root=config.path.parent if config is not None else root,
         overrides=overrides.selection(),
@@ -283,6 +292,8 @@ def build_settings(config: ProjectConfig | None, overrides: CliOverrides, root: 
         settings.respect_gitignore = overrides.respect_gitignore
     if overrides.force_exclude is not None:
         settings.force_exclude = overrides.force_exclude
+    if overrides.async_scope is not None:
+        settings.async_scope = overrides.async_scope
     return settings
 
 

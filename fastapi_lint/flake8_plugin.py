@@ -4,7 +4,8 @@
 - Configuration is the same `[tool.fastapi-lint]` table, found from each checked file
   (or the file named with `--fastapi-lint-config`, also settable as
   `fastapi-lint-config = ...` in flake8's own configuration), so rule selection,
-  per-file ignores and per-rule options agree with the command. A rule that is off by
+  per-file ignores, `async-scope` (also `--fastapi-lint-async-scope`) and per-rule
+  options agree with the command. A rule that is off by
   default can also be turned on with flake8's own `--select`/`--extend-select FPI200`.
 - flake8 applies `# noqa` itself, so the plugin reports everything.
 - Columns: flake8 wants 0-based offsets and prints them plus one; giving our 1-based
@@ -19,7 +20,7 @@ from typing import Any, Iterator
 
 from . import __version__
 from .checker import check_tree
-from .config import CliOverrides, SettingsResolver
+from .config import ASYNC_SCOPES, CliOverrides, SettingsResolver
 from .rules import all_rules
 
 
@@ -30,6 +31,7 @@ class FastAPILintPlugin:
     # Set once per flake8 run by `parse_options`; one resolver per process caches the
     # configuration files it read.
     config_file: str | None = None
+    async_scope: str | None = None
     flake8_selected: tuple[str, ...] = ()
     _resolver: SettingsResolver | None = None
     # The paths flake8 was given, and the projects built so far in this process (each
@@ -75,9 +77,19 @@ class FastAPILintPlugin:
             "a [tool.fastapi-lint] table above each checked file)",
         )
 
+        option_manager.add_option(
+            "--fastapi-lint-async-scope",
+            default=None,
+            parse_from_config=True,
+            choices=ASYNC_SCOPES,
+            help="where the async rules (FPI1xx) report: 'application' (the default) skips "
+            "test code, 'all' checks it too (as `async-scope` in [tool.fastapi-lint])",
+        )
+
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.config_file = getattr(options, "fastapi_lint_config", None) or None
+        cls.async_scope = getattr(options, "fastapi_lint_async_scope", None) or None
         cls.arguments = tuple(getattr(options, "filenames", None) or ())
         cls._projects = None
         named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
@@ -97,7 +109,7 @@ class FastAPILintPlugin:
     @classmethod
     def resolver(cls) -> SettingsResolver:
         if cls._resolver is None:
-            overrides = CliOverrides(extend_select=list(cls.flake8_selected))
+            overrides = CliOverrides(extend_select=list(cls.flake8_selected), async_scope=cls.async_scope)
             cls._resolver = SettingsResolver(config_file=cls.config_file, overrides=overrides)
         return cls._resolver
 

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from .fixes import Applicability
 from .patterns import PatternSet, absolute
 from .rules import Rule, all_rules
+from .test_code import is_test_file
 
 DEFAULT_SELECT = ("FPI",)
 
@@ -115,6 +116,8 @@ class Settings:
     extend_exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool = True
     force_exclude: bool = False
+    # "application": the async rules skip test code (see `test_code.py`); "all": they don't.
+    async_scope: str = "application"
     # Per-rule options keyed by rule name, then option name (kebab-case).
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Directory that relative patterns (per-file-ignores, exclude) are anchored to;
@@ -188,6 +191,8 @@ class Settings:
         rules = self.selected_rules()
         if filename is None:
             return list(rules)
+        if self.async_scope == "application" and is_test_file(filename, self.anchor):
+            rules = [rule for rule in rules if not rule.async_code]
         file_ignores = [e.strip().upper() for e in self.ignored_for_file(filename)]
         if not file_ignores:
             return list(rules)

@@ -44,8 +44,15 @@ class Fixture:
         for line in self.source.splitlines()[:5]:
             match = HEADER.search(line)
             if match:
-                return Settings(select=[c.strip() for c in match["codes"].split(",") if c.strip()])
-        return Settings()
+                codes = [c.strip() for c in match["codes"].split(",") if c.strip()]
+                return Settings(select=codes, async_scope=self.async_scope)
+        return Settings(async_scope=self.async_scope)
+
+    @property
+    def async_scope(self) -> str:
+        # Fixtures live under `tests/`, which the async rules skip by default; a fixture
+        # about test code itself (under `fixtures/test_code/`) is checked as a user's would be.
+        return "application" if "test_code" in self.path.parts else "all"
 
     def expected(self) -> list[tuple[int, str]]:
         found = []

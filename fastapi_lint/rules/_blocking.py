@@ -17,6 +17,8 @@ from .base import Rule
 
 
 class BlockingCallRule(Rule):
+    async_code = True
+
     def __init__(self, checker, option_values) -> None:
         super().__init__(checker, option_values)
         self.fixer = AwaitFixer(self)

@@ -145,6 +145,7 @@ class AsyncRouteNeverAwaits(Rule):
     """
 
     code = "FPI120"
+    async_code = True
     name = "async-route-never-awaits"
 
     def __init__(self, checker, option_values) -> None:

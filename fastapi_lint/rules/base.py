@@ -63,6 +63,9 @@ class Rule:
     # Default message; rules usually build a more specific one per diagnostic.
     message: ClassVar[str] = ""
     default_enabled: ClassVar[bool] = True
+    # True for rules about code that runs on the event loop (FPI1xx): they report in test
+    # code only with `async-scope = "all"` (see `test_code.py`).
+    async_code: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = ()
 
     def __init__(self, checker: Checker, option_values: dict[str, Any]) -> None:

@@ -131,6 +131,7 @@ class BlockingCallViaHelper(Rule):
     """
 
     code = "FPI110"
+    async_code = True
     name = "blocking-call-via-helper"
     options = (OFFLOAD_OPTION,)
 
