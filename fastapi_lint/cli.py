@@ -26,7 +26,7 @@ from typing import TextIO
 
 from . import __version__
 from .checker import check_source
-from .config import CliOverrides, ConfigError, SettingsResolver, check_selectors
+from .config import ASYNC_SCOPES, CliOverrides, ConfigError, SettingsResolver, check_selectors
 from .diagnostics import Diagnostic, Location
 from .discovery import excluded_with_parents, find_python_files
 from .patterns import absolute
@@ -89,7 +89,7 @@ def _check_parser() -> argparse.ArgumentParser:
     files.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None,
                        help="apply exclusions to paths named on the command line too")
     files.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
-    files.add_argument("--async-scope", choices=("application", "all"), default=None,
+    files.add_argument("--async-scope", choices=ASYNC_SCOPES, default=None,
                        help="where the async rules (FPI1xx) report: 'application' (the default) skips "
                             "test code, 'all' checks it too")
     files.add_argument("--jobs", type=_positive, metavar="N",

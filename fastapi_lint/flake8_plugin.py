@@ -76,7 +76,6 @@ class FastAPILintPlugin:
             help="fastapi-lint configuration file (default: the closest pyproject.toml with "
             "a [tool.fastapi-lint] table above each checked file)",
         )
-
         option_manager.add_option(
             "--fastapi-lint-async-scope",
             default=None,
