@@ -27,6 +27,7 @@ from .semantic.names import (
 )
 from .semantic.registration import FastAPIRegistration
 from .semantic.scopes import Binding, CallContext, CallRecord, ClassScope, FunctionScope, Scope
+from .served_scope import keep_served
 from .settings import Settings
 from .source import SourceDecodeError, decode_source, syntax_error_message
 from . import noqa as noqa_mod
@@ -68,6 +69,7 @@ class Checker(FastAPIRegistration):
         self._awaited: set[int] = set()
         # Lambdas passed straight to a call that runs them here (not to an offloader).
         self._inline_lambdas: set[int] = set()
+        self._lone_project = None
 
     # ------------------------------------------------------------------ reporting
 
@@ -96,7 +98,20 @@ class Checker(FastAPIRegistration):
         self._resolve_late_dependencies()
         for hook in self._hooks.get("visit_module_end", ()):
             hook()
+        self.diagnostics = keep_served(self, self.diagnostics, drop=self.settings.async_scope == "served")
         return self.diagnostics
+
+    def project_model(self):
+        """The whole project's model, or one made of this module alone (its own helpers
+        and entries), once the walk is done."""
+        if self.model.project is not None:
+            return self.model.project.project
+        if self._lone_project is None:
+            from .project.model import ProjectModel
+            from .project.summary import summarize
+
+            self._lone_project = ProjectModel(None, [summarize(self, self.filename, judge_costs=False)])
+        return self._lone_project
 
     def _visit_body(self, body: list[ast.stmt]) -> None:
         for statement in body:
@@ -382,6 +397,7 @@ class Checker(FastAPIRegistration):
             self._register_dependency(node)
         else:
             self._note_functions_passed(node, target)
+        self._note_served_callbacks(node, target)
         if isinstance(node.func, ast.Attribute):
             self._register_router_call(node)
         self._note_inline_lambdas(node, target)

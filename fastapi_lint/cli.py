@@ -90,8 +90,8 @@ def _check_parser() -> argparse.ArgumentParser:
                        help="apply exclusions to paths named on the command line too")
     files.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
     files.add_argument("--async-scope", choices=ASYNC_SCOPES, default=None,
-                       help="where the async rules (FPI1xx) report: 'application' (the default) skips "
-                            "test code, 'all' checks it too")
+                       help="where the async rules (FPI1xx) report: 'served' (the default): code a FastAPI "
+                            "application runs; 'application': all but test code; 'all': test code too")
     files.add_argument("--jobs", type=_positive, metavar="N",
                        help="worker processes (default: one per CPU for large trees, else 1)")
     files.add_argument("--stdin-filename", metavar="PATH",

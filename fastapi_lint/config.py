@@ -49,7 +49,9 @@ _LINT_KEYS = (
     "select", "extend-select", "ignore", "per-file-ignores", "extend-per-file-ignores", "exclude", "async-scope",
     *_FIX_LINT_KEYS,
 )
-ASYNC_SCOPES = ("application", "all")
+# Where the async rules report, narrowest first: code an application serves (the
+# default), all application code (tests excluded), everything.
+ASYNC_SCOPES = ("served", "application", "all")
 # `fix`, `unsafe-fixes`, `show-fixes` and `fix-only` are top-level only, as in ruff.
 _FIX_KEYS = ("fix", "unsafe-fixes", "show-fixes", "fix-only")
 _TOP_LEVEL_KEYS = (*_LINT_KEYS, "extend-exclude", "respect-gitignore", "force-exclude", "lint", *_FIX_KEYS)
@@ -269,7 +271,7 @@ def build_settings(config: ProjectConfig | None, overrides: CliOverrides, root: 
         extend_exclude=list(values.get("extend-exclude", [])),
         respect_gitignore=values.get("respect-gitignore", True),
         force_exclude=values.get("force-exclude", False),
-        async_scope=values.get("async-scope", "application"),
+        async_scope=values.get("async-scope", "served"),
         rule_options=dict(config.rule_options) if config is not None else {},
         root=config.path.parent if config is not None else root,
         overrides=overrides.selection(),

@@ -81,8 +81,9 @@ class FastAPILintPlugin:
             default=None,
             parse_from_config=True,
             choices=ASYNC_SCOPES,
-            help="where the async rules (FPI1xx) report: 'application' (the default) skips "
-            "test code, 'all' checks it too (as `async-scope` in [tool.fastapi-lint])",
+            help="where the async rules (FPI1xx) report: 'served' (the default): code a FastAPI "
+            "application runs; 'application': all but test code; 'all': test code too "
+            "(as `async-scope` in [tool.fastapi-lint])",
         )
 
     @classmethod

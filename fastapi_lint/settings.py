@@ -116,8 +116,9 @@ class Settings:
     extend_exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool = True
     force_exclude: bool = False
-    # "application": the async rules skip test code (see `test_code.py`); "all": they don't.
-    async_scope: str = "application"
+    # Where the async rules report: "served" (code an application runs, see
+    # `served_scope.py`), "application" (all but test code, see `test_code.py`), "all".
+    async_scope: str = "served"
     # Per-rule options keyed by rule name, then option name (kebab-case).
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Directory that relative patterns (per-file-ignores, exclude) are anchored to;
@@ -191,7 +192,7 @@ class Settings:
         rules = self.selected_rules()
         if filename is None:
             return list(rules)
-        if self.async_scope == "application" and is_test_file(filename, self.anchor):
+        if self.async_scope != "all" and is_test_file(filename, self.anchor):
             rules = [rule for rule in rules if not rule.async_code]
         file_ignores = [e.strip().upper() for e in self.ignored_for_file(filename)]
         if not file_ignores:

@@ -2,7 +2,8 @@
 
 A blocking call in an `async def` test, a pytest fixture or a `conftest.py` hook stalls
 the test's own event loop, not a request: the async rules (the ones whose class says
-`async_code = True`) do not report there unless `async-scope = "all"`. Tests are known
+`async_code = True`) do not report there unless `async-scope = "all"`, and an
+application a test builds makes nothing served (`project/serving.py`). Tests are known
 by what pytest itself collects and by where projects keep them, never by
 per-repository configuration:
 
@@ -26,6 +27,12 @@ def is_test_file(filename: str, root: str | os.PathLike[str] | None = None) -> b
             path = path.relative_to(os.path.abspath(root))
         except ValueError:
             pass  # a file outside the root: judge its whole path
+    return is_test_path(path)
+
+
+def is_test_path(path: PurePath | str) -> bool:
+    """`is_test_file` for a path already relative to the project root."""
+    path = PurePath(path)
     name = path.name
     if name == "conftest.py" or (name.startswith("test_") and name.endswith(".py")) or name.endswith("_test.py"):
         return True

@@ -10,6 +10,7 @@
 - `blocking_chain(qualname)` (FPI110) and `call_cost(...)` (FPI120): what calling a project
   function reaches, through any number of synchronous project functions.
 - `routing`: the applications and their registration order (`routing.py`).
+- `serving`: which functions the applications run, from which entry (`serving.py`).
 
 Everything is computed lazily and memoised: a run asks few questions of a large project.
 """
@@ -75,6 +76,7 @@ class ProjectModel:
         self._roles: dict[str, str] | None = None
         self._referenced: set[str] | None = None
         self._routing = None
+        self._serving = None
 
     def with_module(self, summary: ModuleSummary) -> ProjectModel:
         """This project with `summary` in place of its module's summary (a file whose text
@@ -310,6 +312,18 @@ class ProjectModel:
 
             self._routing = ProjectRouting(self)
         return self._routing
+
+    @property
+    def serving(self):
+        """Which functions an application runs, and from which entry (`serving.py`)."""
+        if self._serving is None:
+            from .serving import Serving
+
+            self._serving = Serving(self)
+        return self._serving
+
+    def knows_function(self, qualname: str) -> bool:
+        return self._defined_function(qualname) is not None
 
     def notes(self) -> list[tuple[str, int, str]]:
         """What could not be resolved statically: (path, line, message), for `--verbose`."""

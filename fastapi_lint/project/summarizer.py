@@ -9,8 +9,9 @@ from ..semantic import fastapi_model as fm
 from ..semantic.blocking import classify_blocking_call
 from ..semantic.call_cost import CallCostJudge
 from ..semantic.model import ROUTE_DECORATOR_NAMES
+from ..semantic.registration import CALLBACK_KINDS
 from ..semantic.scopes import CallContext, FunctionScope
-from .summary import CallSummary, ClassSummary, FunctionSummary, ModuleSummary, RouterSummary
+from .summary import METHOD_BY_NAME, CallSummary, ClassSummary, FunctionSummary, ModuleSummary, RouterSummary
 
 _MAX_TEXT = 60
 
@@ -51,6 +52,7 @@ class Summarizer:
             self.summary.routers.append(self._router(obj, index))
         self.summary.dependencies = sorted(self.model.dependency_names)
         self.summary.references = sorted(self.model.referenced_names)
+        self._entries()
         return self.summary
 
     # ------------------------------------------------------------------ names
@@ -84,6 +86,7 @@ class Summarizer:
             qualname, _position(function.node), function.is_async, function.awaits, function.yields,
             self.model.role_of(function.node),
         )
+        summary.reaches = self._reaches(function)
         for record in function.calls:
             if record.awaited:
                 if record.target and record.target not in self.summary.awaited:
@@ -95,6 +98,64 @@ class Summarizer:
                 summary.calls.append(found)
         self.summary.functions[qualname] = summary
         self._external_routes(function, qualname)
+
+    def _reaches(self, function: FunctionScope) -> list[str]:
+        """What the function may run: the names it calls, and the names it passes to a call
+        (`add_task(send_mail, ...)`, `asyncio.gather(*[f() ...])` is already a call)."""
+        found: dict[str, None] = {}
+        for record in function.calls:
+            if record.target and not record.target.startswith("builtins."):
+                found[record.target] = None
+            elif record.target is None and isinstance(record.call.func, ast.Attribute):
+                # `await storage.read_lease(...)` on an object of unknown type: some project
+                # method of that name (see `serving.py`, which decides how many may match).
+                found[f"{METHOD_BY_NAME}{record.call.func.attr}"] = None
+            for arg in [*record.call.args, *(k.value for k in record.call.keywords)]:
+                if isinstance(arg, (ast.Name, ast.Attribute)):
+                    name = self.model.resolve(arg, function)
+                    if name and not name.startswith("builtins."):
+                        found[name] = None
+        return list(found)
+
+    # ------------------------------------------------------------------ entries
+
+    def _entries(self) -> None:
+        """[qualname, kind, label] for each function this module hands to FastAPI."""
+        entries = self.summary.entries
+        for function in self.model.functions:
+            qualname = self.model.scope_qualname(function)
+            if qualname is None:
+                continue
+            role = self.model.role_of(function.node)
+            short = qualname.removeprefix(self.summary.module + ".")
+            if role == "route":
+                routes = self.model.route_handlers.get(function.node) or []
+                if not routes and any(r["handler"] == qualname for r in self.summary.external_routes):
+                    continue  # on an imported router: the project labels it (`external_routes`)
+                labels = [_route_label(route) for route in routes] or [self._decorator_label(function, short)]
+                entries.extend([qualname, "route", label] for label in labels)
+            elif role == "dependency":
+                entries.append([qualname, "dependency", f"dependency `{short}`"])
+            elif role == "callback":
+                kind = CALLBACK_KINDS.get(self.model.callback_kind(function.node) or "", "callback")
+                entries.append([qualname, kind, f"{kind} `{short}`"])
+            elif role == "injected":  # FastAPI parameters: registered where this module cannot see
+                entries.append([qualname, "endpoint", f"endpoint `{short}`"])
+        for expr, scope, kind in self.model.served_callbacks:
+            qualname = self.model.resolve(expr, scope)
+            if qualname:
+                entries.append([qualname, kind, f"{kind} `{qualname.rsplit('.', 1)[-1]}`"])
+
+    def _decorator_label(self, function: FunctionScope, short: str) -> str:
+        """`@router.post("/limits")` on a router the model does not follow (a subclass of
+        APIRouter from another module, one built in a function): the decorator's words."""
+        for decorator in getattr(function.node, "decorator_list", ()):
+            if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute):
+                path = self.checker.constant_str(decorator.args[0]) if decorator.args else None
+                method = fm.HTTP_METHOD_DECORATORS.get(decorator.func.attr)
+                if method is not None and path is not None:  # the router's prefix is unknown
+                    return f"route `{short}` (`{method} {path}` on its router)"
+        return f"route `{short}`"
 
     def _call(self, call: ast.Call, ctx: CallContext) -> CallSummary | None:
         blocking = classify_blocking_call(call, ctx, self.model)
@@ -265,6 +326,18 @@ class Summarizer:
                 blocks += [handler.body for handler in getattr(statement, "handlers", ())]
                 body = next((block for block in blocks if _inside(block, node)), [])
         return found
+
+
+
+
+def _route_label(route: fm.Route) -> str:
+    """`GET /items/{item_id}` as this module shows it (the project adds include prefixes)."""
+    path = route.path if route.path is not None else "<path>"
+    prefix = route.owner.prefix if route.own_prefix and route.owner.prefix else ""
+    if route.kind == "websocket":
+        return f"`WEBSOCKET {prefix}{path}`"
+    methods = ",".join(sorted(route.methods - {"HEAD"})) or ",".join(sorted(route.methods)) or "HTTP"
+    return f"`{methods} {prefix}{path}`"
 
 
 def _start(node: ast.AST) -> tuple[int, int]:

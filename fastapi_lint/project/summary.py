@@ -15,7 +15,9 @@ behind), is plain data (JSON on disk, see `cache.py`), and holds:
   (routes, includes with the child router as a local index or an imported qualname, mounts);
 - `external_routes`: routes registered with a decorator on a router imported from another
   module; `dependencies` and `references`: imported functions used as dependencies or
-  passed by reference (to `asyncio.to_thread`, `add_event_handler`, ...);
+  passed by reference (to `asyncio.to_thread`, `add_event_handler`, ...); `entries`:
+  the functions and classes an application runs (routes, dependencies, middleware,
+  handlers, lifespan), where FastAPI code starts (see `serving.py`);
 - `notes`: what could not be resolved statically, for `--verbose`.
 """
 
@@ -27,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4
+# In `FunctionSummary.reaches`: a method called on an object of unknown type, by name.
+METHOD_BY_NAME = "*."
 
 
 @dataclass
@@ -50,6 +54,9 @@ class FunctionSummary:
     yields: int
     role: str | None
     calls: list[CallSummary] = field(default_factory=list)
+    # Every project-looking name it calls (awaited or not) or hands to a call by reference
+    # (`background_tasks.add_task(notify)`): the edges served code is followed along.
+    reaches: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -93,6 +100,9 @@ class ModuleSummary:
     dependencies: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     star_imports: list[str] = field(default_factory=list)
+    # Where an application starts running code of this project: [qualname, kind, label],
+    # kind "route", "dependency", "middleware", "lifespan", ... (see `serving.py`).
+    entries: list[list[str]] = field(default_factory=list)
     # What this module awaits directly (`await routes.slow()`): such a function must
     # stay `async def` (FPI120's fix asks).
     awaited: list[str] = field(default_factory=list)

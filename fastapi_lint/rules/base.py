@@ -63,8 +63,9 @@ class Rule:
     # Default message; rules usually build a more specific one per diagnostic.
     message: ClassVar[str] = ""
     default_enabled: ClassVar[bool] = True
-    # True for rules about code that runs on the event loop (FPI1xx): they report in test
-    # code only with `async-scope = "all"` (see `test_code.py`).
+    # True for rules about code that runs on the event loop (FPI1xx): by default they
+    # report only in code an application serves (`served_scope.py`), in test code only
+    # with `async-scope = "all"` (`test_code.py`).
     async_code: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = ()
 

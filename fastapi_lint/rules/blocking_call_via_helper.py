@@ -184,10 +184,7 @@ class BlockingCallViaHelper(Rule):
         own = self.model.local_qualname("")  # "<module>.": a function or class of this module
         if not any(ctx.target.startswith(own) for _, ctx in self.candidates):
             return None
-        from ..project.model import ProjectModel
-        from ..project.summary import summarize
-
-        return ProjectModel(None, [summarize(self.checker, self.checker.filename, judge_costs=False)])
+        return self.checker.project_model()
 
 
 def _shown(func: ast.expr) -> str:

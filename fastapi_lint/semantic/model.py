@@ -76,6 +76,9 @@ class SemanticModel:
     # reference (the project gives them their role in their own module).
     dependency_names: set[str] = field(default_factory=set)
     referenced_names: set[str] = field(default_factory=set)
+    # Callables an application is given to run (lifespan, handlers, middleware classes), as
+    # written: (expression, the scope it is written in, kind). See `project/serving.py`.
+    served_callbacks: list[tuple[ast.expr, Scope, str]] = field(default_factory=list)
     # Roles given by other modules of the project (a dependency used in another module).
     project_roles: dict[ast.AST, str] = field(default_factory=dict)
 

@@ -22,6 +22,8 @@ ALIASES: dict[str, str] = {
     "fastapi.status": "starlette.status",
     "fastapi.concurrency.run_in_threadpool": "starlette.concurrency.run_in_threadpool",
     "fastapi.exceptions.HTTPException": "fastapi.HTTPException",
+    "fastapi.middleware.Middleware": "starlette.middleware.Middleware",
+    "fastapi.middleware.base": "starlette.middleware.base",
     "pydantic.main.BaseModel": "pydantic.BaseModel",
     "pydantic.root_model.RootModel": "pydantic.RootModel",
     "pydantic.fields.Field": "pydantic.Field",
@@ -70,6 +72,10 @@ ALIASES: dict[str, str] = {
 
 FASTAPI_APP_CLASSES = frozenset({"fastapi.FastAPI"})
 FASTAPI_ROUTER_CLASSES = frozenset({"fastapi.APIRouter"})
+# Other ASGI applications that run the callables they are given (lifespan, handlers).
+STARLETTE_APP_CLASSES = frozenset({"starlette.applications.Starlette", "starlette.routing.Router"})
+MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware"})
+MIDDLEWARE_BASES = frozenset({"starlette.middleware.base.BaseHTTPMiddleware"})
 PYDANTIC_BASES = frozenset(
     {
         "pydantic.BaseModel",

@@ -12,7 +12,20 @@ import ast
 
 from . import fastapi_model as fm
 from .model import CALLBACK_DECORATOR_NAMES
-from .names import FASTAPI_APP_CLASSES, FASTAPI_ROUTER_CLASSES
+from .names import FASTAPI_APP_CLASSES, FASTAPI_ROUTER_CLASSES, MIDDLEWARE_WRAPPERS, STARLETTE_APP_CLASSES
+
+# What an application runs when it is given these (keyword -> how the served code names it).
+_APP_CALLBACK_KEYWORDS = {
+    "lifespan": "lifespan", "on_startup": "startup handler", "on_shutdown": "shutdown handler",
+    "exception_handlers": "exception handler", "middleware": "middleware",
+}
+CALLBACK_KINDS = {"exception_handler": "exception handler", "on_event": "event handler", "middleware": "middleware"}
+# `app.add_event_handler("startup", f)`: (index of the callable, its keyword, its kind).
+_APP_CALLBACK_METHODS = {
+    "add_event_handler": (1, "func", "event handler"),
+    "add_exception_handler": (1, "handler", "exception handler"),
+    "add_middleware": (0, "middleware_class", "middleware"),
+}
 
 
 class FastAPIRegistration:
@@ -179,6 +192,37 @@ class FastAPIRegistration:
         owner.events.append(route)
         self.model.routes.append(route)
         return route
+
+    def _note_served_callbacks(self, call: ast.Call, target: str | None) -> None:
+        """Callables an application runs for it (served code, see `project/serving.py`):
+        `FastAPI(lifespan=..., exception_handlers={...}, middleware=[Middleware(M)])`,
+        `app.add_event_handler(...)`, `app.add_exception_handler(...)`, `app.add_middleware(M)`,
+        `app.middleware("http")(f)`.
+        Recorded as written, resolved once the module is known (`served_callbacks`)."""
+        found: list[tuple[ast.expr, str]] = []
+        if target in STARLETTE_APP_CLASSES or self._router_class_kind(target):
+            for keyword in call.keywords:
+                kind = _APP_CALLBACK_KEYWORDS.get(keyword.arg or "")
+                if kind is not None:
+                    found.extend((expr, kind) for expr in _callables_in(keyword.value))
+        elif target in MIDDLEWARE_WRAPPERS and call.args:
+            found.append((call.args[0], "middleware"))
+        elif isinstance(call.func, ast.Call) and isinstance(call.func.func, ast.Attribute) and call.args:
+            # `app.middleware("http")(add_process_time)`: the decorator, applied by hand.
+            decorator = call.func.func
+            if decorator.attr in CALLBACK_DECORATOR_NAMES and self._router_of(decorator.value) is not None:
+                found.append((call.args[0], CALLBACK_KINDS[decorator.attr]))
+        elif isinstance(call.func, ast.Attribute) and call.func.attr in _APP_CALLBACK_METHODS:
+            if self._router_of(call.func.value) is not None:
+                index, name, kind = _APP_CALLBACK_METHODS[call.func.attr]
+                expr = call.args[index] if len(call.args) > index else next(
+                    (k.value for k in call.keywords if k.arg == name), None
+                )
+                if expr is not None:
+                    found.append((expr, kind))
+        for expr, kind in found:
+            if isinstance(expr, (ast.Name, ast.Attribute)):
+                self.model.served_callbacks.append((expr, self.scope, kind))
 
     def _mark_callback_routers(self, expr: ast.expr | None) -> None:
         """`callbacks=router.routes` (also inside a list or a sum): those routes only document."""
@@ -349,3 +393,14 @@ class FastAPIRegistration:
             if binding is not None and binding.kind == "function":
                 self.model.dependencies.add(binding.node)
 
+
+def _callables_in(expr: ast.expr) -> list[ast.expr]:
+    """The callables a keyword's value names: itself, the elements of a list, the values of a
+    dict (`exception_handlers={404: not_found}`), the class of `Middleware(M, ...)`."""
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return [inner for element in expr.elts for inner in _callables_in(element)]
+    if isinstance(expr, ast.Dict):
+        return [inner for value in expr.values if value is not None for inner in _callables_in(value)]
+    if isinstance(expr, ast.Call) and expr.args:  # `Middleware(M, ...)`: the class runs
+        return [expr.args[0]]
+    return [expr]

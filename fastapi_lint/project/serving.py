@@ -1,0 +1,190 @@
+"""Served code: the async functions a FastAPI application runs while it serves requests.
+
+A blocking call stalls the server only where the server's event loop runs it. The
+application starts running the project's code at its *entries*:
+
+- routes and websocket endpoints (labelled with their full path when the project's
+  include tree shows it: `GET /orders/{order_id}`),
+- dependencies and sub-dependencies (`Depends(get_db)`, in any module),
+- middleware (`@app.middleware("http")`, `app.add_middleware(M)`, `Middleware(M)`, any
+  subclass of `BaseHTTPMiddleware`), exception handlers, event handlers and `lifespan`,
+- functions with FastAPI parameters (`Request`, `Depends(...)` defaults) or that raise
+  `HTTPException`: endpoints registered where the analysis cannot see.
+
+From there, served code is everything those functions call, await, or hand to a call
+(`background_tasks.add_task(notify)`, `asyncio.create_task(refresh())`), through any
+number of project functions and modules. A method called on an object whose type the
+analysis does not know (`await storage.read_lease(...)`, the storage from a factory)
+reaches every project method of that name, when there are at most three, and at
+most once on the way from an entry. An `async def` no entry reaches (a test, a CLI
+command, a worker started with `asyncio.run`, a script) does not stall any request: the
+async rules report it only with `async-scope = "application"` or `"all"`.
+
+A project (or a lone file) with no entry at all gives no evidence either way: all of its
+code counts as served.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from ..semantic import fastapi_model as fm
+from ..semantic.names import MIDDLEWARE_BASES, canonical
+from ..test_code import is_test_path
+from .summary import METHOD_BY_NAME, FunctionSummary
+
+# Which entry names a function reached from several: the most specific for a developer.
+_PRIORITY = ("route", "dependency", "middleware", "lifespan", "event handler", "startup handler",
+             "shutdown handler", "exception handler", "endpoint")
+_MIDDLEWARE_METHODS = ("dispatch", "__call__")
+# `storage.read_lease()` on an object whose type is unknown (a factory's result, a
+# parameter) reaches the project's methods of that name when there are at most this
+# many: one interface with a few implementations, not a name every class has.
+_MAX_METHODS_BY_NAME = 3
+
+
+@dataclass(frozen=True)
+class Entry:
+    qualname: str  # the function the application calls
+    kind: str  # "route", "dependency", "middleware", ...
+    label: str  # "`GET /orders/{order_id}`", "dependency `get_db`"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a function is served: it is `entry` itself, or `entry` calls it."""
+
+    entry: Entry
+    direct: bool
+
+    def describe(self) -> str:
+        return f"in {self.entry.label}" if self.direct else f"reached from {self.entry.label}"
+
+
+class Serving:
+    def __init__(self, project) -> None:
+        self.project = project
+        self._reached: dict[str, Reach] | None = None
+        self._methods: dict[str, list[FunctionSummary]] | None = None
+
+    @property
+    def has_entries(self) -> bool:
+        return bool(self._reach_map())
+
+    def reach(self, qualname: str) -> Reach | None:
+        return self._reach_map().get(qualname)
+
+    # ------------------------------------------------------------------ building
+
+    def _reach_map(self) -> dict[str, Reach]:
+        if self._reached is None:
+            self._reached = self._walk(self._entries())
+        return self._reached
+
+    def _entries(self) -> list[Entry]:
+        project = self.project
+        found: list[Entry] = []
+        route_labels = self._route_labels()
+        for module in project.modules.values():
+            if project.root is not None and is_test_path(module.path):
+                continue  # a test's application serves no one (paths are relative to the root)
+            for qualname, kind, label in module.entries:
+                for definition in self._run_by_application(qualname, kind):
+                    shown = route_labels.get(definition, label) if kind == "route" else label
+                    found.append(Entry(definition, kind, shown))
+            for route in module.external_routes:
+                handler = route["handler"]
+                methods = ",".join(route["methods"]) if route["kind"] == "http" else "WEBSOCKET"
+                label = route_labels.get(handler, f"`{methods or 'HTTP'} {route['path'] or '<path>'}`")
+                found.append(Entry(handler, "route", label))
+            for name in module.dependencies:
+                for definition in project._called_definitions(name):
+                    short = definition.rsplit(".", 1)[-1]
+                    found.append(Entry(definition, "dependency", f"dependency `{short}`"))
+            for cls in module.classes.values():
+                if self._is_middleware_class(cls.qualname, 0):
+                    for method in _MIDDLEWARE_METHODS:
+                        if method in cls.methods:
+                            short = f"{cls.qualname.rsplit('.', 1)[-1]}.{method}"
+                            found.append(Entry(f"{cls.qualname}.{method}", "middleware", f"middleware `{short}`"))
+        rank = {kind: index for index, kind in enumerate(_PRIORITY)}
+        return sorted(found, key=lambda entry: rank.get(entry.kind, len(rank)))
+
+    def _run_by_application(self, qualname: str, kind: str) -> list[str]:
+        """The functions the application calls for an entry: the function, an instance's
+        `__call__`, a middleware class's `dispatch`/`__call__`."""
+        project = self.project
+        symbol = project.resolve(qualname)
+        if symbol is not None and symbol.kind == "class":
+            methods = [project._member(symbol, name, 0) for name in _MIDDLEWARE_METHODS]
+            return [m.qualname for m in methods if m is not None]
+        found = project._called_definitions(qualname)
+        if found:
+            return found
+        return [qualname] if project._defined_function(qualname) is not None else []
+
+    def _route_labels(self) -> dict[str, str]:
+        """Each handler's route with its full path, as the applications' include trees give it."""
+        labels: dict[str, str] = {}
+        try:
+            roots = self.project.routing.roots()
+        except Exception:  # noqa: BLE001 - routing gaps must never hide served code
+            return labels
+        for root in roots:
+            for resolved in fm.flatten(root):
+                route = resolved.route
+                qualname = getattr(getattr(route, "handler", None), "qualname", None)
+                if qualname and qualname not in labels and resolved.mount is None:
+                    methods = resolved.methods - {"HEAD"} or resolved.methods
+                    shown = ",".join(sorted(methods)) if resolved.kind == "http" else "WEBSOCKET"
+                    labels[qualname] = f"`{shown} {resolved.path or '/'}`"
+        return labels
+
+    def _is_middleware_class(self, qualname: str, depth: int) -> bool:
+        cls = self.project.class_summary(self.project.resolve(qualname))
+        if cls is None or depth > 10:
+            return False
+        return any(canonical(base) in MIDDLEWARE_BASES or self._is_middleware_class(base, depth + 1)
+                   for base in cls.bases)
+
+    def _walk(self, entries: list[Entry]) -> dict[str, Reach]:
+        """Breadth first from every entry at once: each function gets its nearest entry.
+        A path takes at most one step by method name (`_MAX_METHODS_BY_NAME`): guesses
+        do not compound (`x.retry()` -> some `retry` -> its `y.aresult()` -> ...)."""
+        reached: dict[str, Reach] = {}
+        queue: deque[tuple[FunctionSummary, Entry, bool]] = deque()
+        for entry in entries:
+            function = self.project._defined_function(entry.qualname)
+            if function is not None and entry.qualname not in reached:
+                reached[entry.qualname] = Reach(entry, True)
+                queue.append((function, entry, False))
+        while queue:
+            function, entry, guessed = queue.popleft()
+            for name in function.reaches:
+                by_name = name.startswith(METHOD_BY_NAME)
+                if by_name and guessed:
+                    continue
+                for callee in self._callees(name):
+                    if callee.qualname not in reached:
+                        reached[callee.qualname] = Reach(entry, False)
+                        queue.append((callee, entry, guessed or by_name))
+        return reached
+
+    def _callees(self, name: str) -> list[FunctionSummary]:
+        if name.startswith(METHOD_BY_NAME):
+            found = self._methods_named().get(name[len(METHOD_BY_NAME):], [])
+            return found if len(found) <= _MAX_METHODS_BY_NAME else []
+        callee = self.project.callable_summary(name)
+        return [callee] if isinstance(callee, FunctionSummary) else []
+
+    def _methods_named(self) -> dict[str, list[FunctionSummary]]:
+        if self._methods is None:
+            self._methods = {}
+            for module in self.project.modules.values():
+                for cls in module.classes.values():
+                    for method in cls.methods:
+                        function = module.functions.get(f"{cls.qualname}.{method}")
+                        if function is not None and not method.startswith("__"):
+                            self._methods.setdefault(method, []).append(function)
+        return self._methods
