@@ -127,7 +127,11 @@ ROUTES = textwrap.dedent(
 
     @router.post("/books")
     def create_book():
+        books.append({})
         return {}
+
+
+    books = []
     """
 )
 

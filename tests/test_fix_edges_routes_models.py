@@ -40,7 +40,7 @@ def test_a_move_keeps_crlf_and_a_missing_final_newline() -> None:
 def test_a_new_keyword_line_uses_the_file_line_ending() -> None:
     source = (
         "from fastapi import FastAPI\r\n\r\napp = FastAPI()\r\n\r\n\r\n"
-        "@app.post(\r\n    '/items',\r\n    summary='Create',\r\n)\r\ndef create_item():\r\n    return {}\r\n"
+        "@app.post(\r\n    '/items',\r\n    summary='Create',\r\n)\r\ndef create_item(db):\r\n    db.add({})\r\n"
     )
     assert "    summary='Create',\r\n    status_code=201,\r\n)\r\n" in fixed_text(source, "FPI300")
 

@@ -46,8 +46,9 @@ class StatusFinder:
                 if status is None and self._is_starlette_response(node.func):
                     if "Redirect" in _last_name(node.func):  # 307 by default: not a 200 anyway
                         return True
-                    if depth == 0:
-                        self.plain_responses.append(_last_name(node.func))
+                    # Also in a returned helper's body (`return login_response(user)`):
+                    # that response is what the client gets.
+                    self.plain_responses.append(_last_name(node.func))
             elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
                 helper = self._module_function(node.value.func)
                 if helper is not None and helper is not function and depth < self._MAX_HELPER_DEPTH:
@@ -137,16 +138,16 @@ def _last_name(expr: ast.expr) -> str:
 # ---------------------------------------------------------------------- the fix's spelling
 
 _STATUS_MODULE = "starlette.status"  # `fastapi.status` is canonicalised to it
-_CREATED_CONSTANT = "starlette.status.HTTP_201_CREATED"
 _HTTP_STATUS = "http.HTTPStatus"
 
 
-def created_status_spelling(scope, line: int, name_counts: Callable[[], Counter[str]]) -> str:
-    """How this module would write 201 at `line` of `scope`: `status.HTTP_201_CREATED`
-    (with the module's own name for FastAPI's / Starlette's `status`), a bare
-    `HTTP_201_CREATED` it imports, `HTTPStatus.CREATED`, or the literal `201`.
+def status_spelling(scope, line: int, name_counts: Callable[[], Counter[str]], code: HTTPStatus) -> str:
+    """How this module would write `code` (201, 202) at `line` of `scope`:
+    `status.HTTP_201_CREATED` (with the module's own name for FastAPI's / Starlette's
+    `status`), a bare `HTTP_201_CREATED` it imports, `HTTPStatus.CREATED`, or the literal.
     `name_counts()`: how often the module spells each name (asked only to choose between
     two names for the same thing)."""
+    constant = f"HTTP_{code.value}_{code.name}"  # Starlette's names: HTTP_202_ACCEPTED
     modules, constants, enums = [], [], []
     for name, binding, own_scope in scope.visible_bindings():
         if binding.kind != "import":
@@ -156,17 +157,17 @@ def created_status_spelling(scope, line: int, name_counts: Callable[[], Counter[
             continue
         if binding.qualname == _STATUS_MODULE:
             modules.append(name)
-        elif binding.qualname == _CREATED_CONSTANT:
+        elif binding.qualname == f"{_STATUS_MODULE}.{constant}":
             constants.append(name)
         elif binding.qualname == _HTTP_STATUS:
             enums.append(name)
     if modules:
-        return f"{_most_used(modules, name_counts)}.HTTP_201_CREATED"
+        return f"{_most_used(modules, name_counts)}.{constant}"
     if constants:
         return _most_used(constants, name_counts)
     if enums:
-        return f"{_most_used(enums, name_counts)}.CREATED"
-    return "201"
+        return f"{_most_used(enums, name_counts)}.{code.name}"
+    return str(code.value)
 
 
 def _most_used(names: list[str], name_counts: Callable[[], Counter[str]]) -> str:
