@@ -1,0 +1,298 @@
+"""`scripts/corpus.py`, the corpus harness: run as a command on two small projects.
+
+`alpha` holds two routes that call the same sync helper that sleeps (two FPI110 findings
+with the chain `wait_a_bit -> time.sleep`) and one that sleeps itself (FPI101); `beta` is
+SLEEPY (FPI101) plus a route that never awaits and sleeps (FPI120 and FPI101) and a file
+that does not parse.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import SLEEPY, SLEEPY_ROW, write
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "corpus.py"
+
+ALPHA = """\
+import asyncio
+import time
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+def wait_a_bit():
+    time.sleep(1)
+
+
+@app.get("/one")
+async def one():
+    await asyncio.sleep(0)
+    wait_a_bit()
+    return {}
+
+
+@app.get("/two")
+async def two():
+    await asyncio.sleep(0)
+    wait_a_bit()
+    return {}
+
+
+@app.get("/three")
+async def three():
+    await asyncio.sleep(0)
+    time.sleep(1)
+    return {}
+"""
+
+NEVER_AWAITS = """\
+import time
+
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/slow")
+async def slow():
+    time.sleep(2)
+    return {}
+"""
+
+HEADER = ["repo", "file", "line", "code", "message", "verdict", "why"]
+
+
+def corpus(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def report(*args: str) -> dict:
+    result = corpus("--json", *args)  # before any `--`
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("corpus")
+    alpha = write(root / "alpha", {"app.py": ALPHA})
+    beta = write(root / "beta", {"main.py": SLEEPY, "routes/slow.py": NEVER_AWAITS, "pkg/bad.py": "def broken(:\n"})
+    return alpha, beta
+
+
+@pytest.fixture(scope="module")
+def full_report(repos) -> dict:
+    return report(*map(str, repos))
+
+
+def test_counts_per_rule(full_report):
+    assert full_report["total"] == 6
+    assert full_report["by_rule"] == {
+        "FPI101": {"count": 3, "repos": 2},
+        "FPI110": {"count": 2, "repos": 1},
+        "FPI120": {"count": 1, "repos": 1},
+    }
+
+
+def test_counts_per_repository(full_report):
+    rows = {r["name"]: r for r in full_report["repos"]}
+    assert list(rows) == ["alpha", "beta"]
+    assert rows["alpha"]["by_rule"] == {"FPI101": 1, "FPI110": 2}
+    assert rows["beta"]["by_rule"] == {"FPI101": 2, "FPI120": 1}
+    assert (rows["alpha"]["total"], rows["beta"]["total"]) == (3, 3)
+    assert (rows["alpha"]["unparsed"], rows["beta"]["unparsed"]) == (0, 1)
+    assert rows["beta"]["unparsed_files"][0]["where"] == "beta/pkg/bad.py:1"  # relative to the repository
+    assert all(r["status"] == "ok" and r["returncode"] == 1 and r["seconds"] > 0 for r in rows.values())
+
+
+def test_repeated_chain_is_grouped(full_report):
+    first, second = full_report["chains"]
+    assert first == {
+        "key": "wait_a_bit -> time.sleep", "count": 2, "codes": {"FPI110": 2}, "repos": 1,
+        "example": "alpha/app.py:16",
+    }
+    assert (second["key"], second["count"], second["codes"]) == ("time.sleep", 1, {"FPI120": 1})
+    # The other rules' messages, with the function names and routes normalised away.
+    [sleeps] = full_report["messages"]
+    assert sleeps["count"] == 3 and sleeps["repos"] == 2
+    assert sleeps["key"] == (
+        "FPI101 `time.sleep()` blocks the event loop in `async def …`; use `await asyncio.sleep(...)`")
+
+
+def test_text_report(repos):
+    result = corpus(*map(str, repos))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("fastapi-lint over 2 repositories: 6 findings, 0 failed or partial")
+    assert [line.split()[:6] for line in lines if line.split()[:1] in (["alpha"], ["beta"], ["total"])][-3:] == [
+        ["alpha", "1", "2", ".", "3", "."],
+        ["beta", "2", ".", "1", "3", "1"],
+        ["total", "3", "2", "1", "6", "1"],
+    ]
+    assert "  2  wait_a_bit -> time.sleep" in lines
+    assert "     (FPI110×2; e.g. alpha/app.py:16)" in lines
+    assert "  beta/pkg/bad.py:1: SyntaxError: invalid syntax" in lines
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["[1/2] alpha", "[2/2] beta"]
+
+
+def test_options_reach_fastapi_lint(repos):
+    selected = report(*map(str, repos), "--select", "FPI110,FPI120")
+    assert {code: row["count"] for code, row in selected["by_rule"].items()} == {"FPI110": 2, "FPI120": 1}
+    after_dashes = report(*map(str, repos), "--", "--ignore", "FPI101")
+    assert after_dashes["total"] == 3 and "FPI101" not in after_dashes["by_rule"]
+    # fastapi-lint's whole-project analysis off: each file alone; same findings here.
+    assert report(str(repos[0]), "--no-project")["repos"][0]["by_rule"] == {"FPI101": 1, "FPI110": 2}
+
+
+def test_failing_repositories_are_reported_and_skipped(repos, tmp_path):
+    bad_config = '[tool.fastapi-lint]\nselect = ["NOPE"]\n'
+    broken = write(tmp_path / "broken", {"main.py": SLEEPY, "pyproject.toml": bad_config})
+    crashy = write(tmp_path / "crashy", {"main.py": SLEEPY})
+    # A sitecustomize that kills the interpreter the way a crash would, in `crashy` only.
+    hooks = write(tmp_path / "hooks", {"sitecustomize.py": (
+        "import os, sys\n"
+        "if os.path.basename(os.getcwd()) == 'crashy':\n"
+        "    sys.stderr.write('Traceback (most recent call last):\\nRuntimeError: boom\\n')\n"
+        "    os._exit(70)\n"
+    )})
+    result = corpus(str(broken), str(crashy), str(tmp_path / "missing"), str(repos[0]), "--json",
+                    env={"PYTHONPATH": str(hooks)})
+    assert result.returncode == 1, result.stderr
+    rows = {r["name"]: r for r in json.loads(result.stdout)["repos"]}
+    assert (rows["broken"]["status"], rows["broken"]["returncode"]) == ("failed", 2)
+    assert "unknown rule selector `NOPE`" in rows["broken"]["error"]
+    assert (rows["crashy"]["status"], rows["crashy"]["returncode"]) == ("failed", 70)
+    assert rows["crashy"]["error"].endswith("RuntimeError: boom")
+    assert (rows["missing"]["status"], rows["missing"]["error"]) == ("failed", "not a directory")
+    assert (rows["alpha"]["status"], rows["alpha"]["total"]) == ("ok", 3)  # the run went on
+
+
+def read_rows(text: str, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def test_sample_sheet_is_stratified(repos):
+    result = corpus(*map(str, repos), "--sample", "4", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    header, *rows = read_rows(result.stdout, "\t")
+    assert header == HEADER
+    assert len(rows) == 4
+    # Four strata (rule, repository), one finding from each.
+    assert sorted((row[3], row[0]) for row in rows) == [
+        ("FPI101", "alpha"), ("FPI101", "beta"), ("FPI110", "alpha"), ("FPI120", "beta")]
+    assert all(row[5:] == ["", ""] for row in rows)
+    by_code = {(row[3], row[0]): row for row in rows}
+    assert by_code[("FPI110", "alpha")][1:3] in (["app.py", "16"], ["app.py", "23"])
+    assert by_code[("FPI120", "beta")][1:3] == ["routes/slow.py", "9"]
+    assert by_code[("FPI120", "beta")][4].startswith("`async def slow` is a route handler that never awaits")
+    # The same seed gives the same sheet.
+    assert corpus(*map(str, repos), "--sample", "4", "--seed", "3").stdout == result.stdout
+
+
+def test_sample_larger_than_the_findings_takes_them_all(repos):
+    result = corpus(*map(str, repos), "--sample", "50", "--csv")
+    header, *rows = read_rows(result.stdout, ",")
+    assert header == HEADER
+    assert sorted((row[0], row[1], int(row[2]), row[3]) for row in rows) == [
+        ("alpha", "app.py", 16, "FPI110"), ("alpha", "app.py", 23, "FPI110"), ("alpha", "app.py", 30, "FPI101"),
+        ("beta", "main.py", SLEEPY_ROW, "FPI101"), ("beta", "routes/slow.py", 9, "FPI120"),
+        ("beta", "routes/slow.py", 10, "FPI101"),
+    ]
+
+
+def test_sample_of_two_draws_two_strata(repos):
+    rows = json.loads(corpus(*map(str, repos), "--sample", "2", "--seed", "7", "--json").stdout)
+    assert len(rows) == 2 and len({(row["code"], row["repo"]) for row in rows}) == 2
+
+
+SHEET = [
+    HEADER,
+    ["a", "x.py", "1", "FPI101", "m", "true", ""],
+    ["a", "x.py", "2", "FPI101", "m", "TRUE", ""],
+    ["b", "x.py", "3", "FPI101", "m", "true", "sleeps, really"],
+    ["b", "x.py", "4", "FPI101", "m", "false", "test code"],
+    ["a", "y.py", "1", "FPI110", "m", "false", ""],
+    ["a", "y.py", "2", "FPI110", "m", "", ""],
+    ["a", "y.py", "3", "FPI110", "m", " ", ""],
+    ["b", "z.py", "1", "FPI120", "m", "", ""],
+    ["b", "z.py", "2", "FPI300", "m", "maybe", ""],
+]
+
+
+@pytest.mark.parametrize("suffix, delimiter", [(".tsv", "\t"), (".csv", ","), (".txt", "\t")])
+def test_judged_precision(tmp_path, suffix, delimiter):
+    sheet = tmp_path / f"sheet{suffix}"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(SHEET)
+    result = corpus("--judged", str(sheet), "--json")
+    assert result.returncode == 0, result.stderr
+    judged = json.loads(result.stdout)
+    rules = judged["rules"]
+    assert {code: (e["true"], e["false"], e["unjudged"]) for code, e in rules.items()} == {
+        "FPI101": (3, 1, 0), "FPI110": (0, 1, 2), "FPI120": (0, 0, 1), "FPI300": (0, 0, 1)}
+    assert rules["FPI101"]["precision"] == 0.75
+    assert rules["FPI110"]["precision"] == 0.0
+    assert rules["FPI120"]["precision"] is None
+    assert judged["total"]["precision"] == 0.6
+    assert judged["total"]["judged"] == 5 and judged["total"]["unjudged"] == 4
+    low, high = rules["FPI101"]["ci95"]  # Wilson interval for 3 of 4
+    assert (round(low, 3), round(high, 3)) == (0.301, 0.954)
+    assert judged["unrecognised"] == [{"line": 10, "code": "FPI300", "verdict": "maybe"}]
+
+    text = corpus("--judged", str(sheet)).stdout.splitlines()
+    assert text[2].split() == ["FPI101", "3", "1", "4", "0", "75.0%", "30.1%-95.4%"]
+    assert text[6].split()[:6] == ["total", "3", "2", "5", "4", "60.0%"]
+
+
+def test_judged_sheet_without_a_verdict_column(tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("repo,file,line,code\na,x.py,1,FPI101\n", encoding="utf-8")
+    result = corpus("--judged", str(sheet))
+    assert result.returncode == 2 and "no column verdict" in result.stderr
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("corpus_script", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_chain_extraction_from_real_message_shapes():
+    corpus_script = load_script()
+    fpi110 = ("`is_wasm_extension_dir()` blocks the event loop in `async def build`: it calls "
+              "`is_wasm_extension_dir -> _load_json -> Path.open`; run it in a thread "
+              "(`await asyncio.to_thread(is_wasm_extension_dir, ...)`) or make the chain async "
+              "(reached from lifespan `x`)")
+    fpi120 = ("`async def index` is a route handler that never awaits but calls `template_renderer() -> "
+              "settings.extension_builder_working_di...()`, which may block the event loop; make it a plain `def` "
+              "so FastAPI runs it in the threadpool (in `GET /extensions/builder/preview`)")
+    assert corpus_script.chain_of(fpi110) == "is_wasm_extension_dir -> _load_json -> Path.open"
+    assert corpus_script.chain_of(fpi120) == "template_renderer -> settings.extension_builder_working_di..."
+    assert corpus_script.chain_of("`open()` blocks the event loop in `async def f`; use ...") is None
+    fpi300 = ("POST route `api_create_account` creates a resource (`create_user_account()`) but answers 200: "
+              "add `status_code=201` (`status.HTTP_201_CREATED`)")
+    assert corpus_script.normalised_message(fpi300) == (
+        "POST route `…` creates a resource (`create_user_account()`) but answers 200: "
+        "add `status_code=201` (`status.HTTP_201_CREATED`)")
+    fpi400 = ("Route `GET /a/limits` can never run in `app:<app() line 30>`: `GET /a/{x}` (line 196) is registered "
+              "earlier and matches every request for it")
+    assert corpus_script.normalised_message(fpi400) == (
+        "Route `ROUTE` can never run in `app:<app() line N>`: `ROUTE` (line N) is registered "
+        "earlier and matches every request for it")
