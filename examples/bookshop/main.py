@@ -2,7 +2,7 @@ from fastapi import BackgroundTasks, FastAPI
 
 from .database import count_books
 from .notifications import notify_new_book
-from .routers import books, covers
+from .routers import authors, books, covers
 from .schemas import Review
 
 app = FastAPI(title="Bookshop")
@@ -26,3 +26,4 @@ async def add_review(review: Review, background_tasks: BackgroundTasks):
 
 app.include_router(books.router)
 app.include_router(covers.router)
+app.include_router(authors.router)

@@ -10,6 +10,7 @@ from ..semantic.blocking import classify_blocking_call
 from ..semantic.call_cost import CallCostJudge
 from ..semantic.model import ROUTE_DECORATOR_NAMES
 from ..semantic.registration import CALLBACK_KINDS
+from ..rules._path_params import PathUses
 from ..semantic.scopes import CallContext, FunctionScope
 from .summary import METHOD_BY_NAME, CallSummary, ClassSummary, FunctionSummary, ModuleSummary, RouterSummary
 
@@ -53,6 +54,7 @@ class Summarizer:
         self.summary.dependencies = sorted(self.model.dependency_names)
         self.summary.references = sorted(self.model.referenced_names)
         self._entries()
+        self.summary.path_params = PathUses(self.model, self.checker.tree).to_json()
         return self.summary
 
     # ------------------------------------------------------------------ names

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 4
+SUMMARY_VERSION = 6
 # In `FunctionSummary.reaches`: a method called on an object of unknown type, by name.
 METHOD_BY_NAME = "*."
 
@@ -106,6 +106,9 @@ class ModuleSummary:
     # What this module awaits directly (`await routes.slow()`): such a function must
     # stay `async def` (FPI120's fix asks).
     awaited: list[str] = field(default_factory=list)
+    # The path parameters each function, class (its `__init__`) and `Annotated` alias
+    # receives, by qualname (`rules/_path_params.py`; absent: receives none).
+    path_params: dict[str, dict] = field(default_factory=dict)
     notes: list[list] = field(default_factory=list)  # [line, message]
     error: str | None = None  # the file could not be read or parsed
 

@@ -1,0 +1,19 @@
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/authors")
+AUTHORS = {1: "Frank Herbert", 2: "Ursula K. Le Guin"}
+
+
+@router.get("/{author_id}/books")
+def author_books():
+    return {"books": []}
+
+
+@router.get("/{author_id}")
+def read_author(authorid: int):
+    return {"name": AUTHORS.get(authorid)}
+
+
+@router.get("/{author_id:int}/name")
+def author_name(author_id: str):
+    return {"name": AUTHORS.get(int(author_id))}
