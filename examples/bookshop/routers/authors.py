@@ -1,4 +1,4 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
 router = APIRouter(prefix="/authors")
 AUTHORS = {1: "Frank Herbert", 2: "Ursula K. Le Guin"}
@@ -17,3 +17,10 @@ def read_author(authorid: int):
 @router.get("/{author_id:int}/name")
 def author_name(author_id: str):
     return {"name": AUTHORS.get(int(author_id))}
+
+
+@router.get("/{author_id}/profile")
+def author_profile(author_id: int):
+    if author_id not in AUTHORS:
+        return HTTPException(status_code=404, detail="Author not found")
+    return {"name": AUTHORS[author_id]}
