@@ -74,16 +74,20 @@ class Checker(FastAPIRegistration):
     # ------------------------------------------------------------------ reporting
 
     def report(
-        self, rule: Rule, node: ast.AST, message: str, *, end_node: ast.AST | None = None, fix=None
+        self, rule: Rule, node: ast.AST, message: str, *, end_node: ast.AST | None = None, fix=None,
+        related: tuple = (),
     ) -> None:
         start, end = self.lines.span(node)
         if end_node is not None:
             end = self.lines.span(end_node)[1]
-        self.report_span(rule, start, end, message, fix=fix)
+        self.report_span(rule, start, end, message, fix=fix, related=related)
 
-    def report_span(self, rule: Rule, start: Location, end: Location, message: str, *, fix=None) -> None:
+    def report_span(
+        self, rule: Rule, start: Location, end: Location, message: str, *, fix=None, related: tuple = ()
+    ) -> None:
         self.diagnostics.append(
-            Diagnostic(rule.code, rule.name, message, self.filename, start, end, fix=fix, noqa_row=start.row)
+            Diagnostic(rule.code, rule.name, message, self.filename, start, end, fix=fix, noqa_row=start.row,
+                       related=related)
         )
 
     # ------------------------------------------------------------------ the walk

@@ -20,6 +20,17 @@ class Location:
 
 
 @dataclass(frozen=True)
+class RelatedLocation:
+    """A place a diagnostic's message refers to, in ruff's positions (FPI110: a call on
+    the way to the blocking one). `filename` as diagnostics name files."""
+
+    filename: str
+    location: Location
+    end_location: Location
+    message: str
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     # None for a syntax error, as in ruff: it is not a rule and cannot be ignored.
     code: str | None
@@ -32,6 +43,10 @@ class Diagnostic:
     # JSON output keeps ruff's schema (`"fix": null`).
     fix: object | None = None
     noqa_row: int | None = None
+    # The further steps of a chain the message names, in order (FPI110: each call from the
+    # helper on to the blocking one): SARIF output shows them, after the diagnostic's own
+    # location, as a code flow.
+    related: tuple[RelatedLocation, ...] = ()
 
     @property
     def url(self) -> str | None:

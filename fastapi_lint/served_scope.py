@@ -38,11 +38,21 @@ def keep_served(checker: Checker, diagnostics: list[Diagnostic], drop: bool = Tr
     if not serving.has_entries:
         return diagnostics  # no application in view: no evidence that anything is unserved
     functions = _FunctionIndex(checker)
+    # A finding reported for other functions' sake (FPI110's root cause, at a sync
+    # helper's blocking call) is served as the function the rule names.
+    named = {
+        (rule.code, *position): qualname
+        for rule in checker.rules for position, qualname in getattr(rule, "scope_of", {}).items()
+    }
     kept = []
     for diagnostic in diagnostics:
         if diagnostic.code in async_codes:
-            qualname = functions.qualname_at(diagnostic.location.row)
+            qualname = named.get((diagnostic.code, diagnostic.location.row, diagnostic.location.column))
+            called = qualname is not None  # the finding is in a helper that function calls
+            qualname = qualname or functions.qualname_at(diagnostic.location.row)
             reach = serving.reach(qualname) if qualname is not None else None
+            if reach is not None and called:
+                reach = dataclasses.replace(reach, direct=False)
             if reach is not None:
                 diagnostic = dataclasses.replace(diagnostic, message=f"{diagnostic.message} ({reach.describe()})")
             elif drop and qualname is not None and project.knows_function(qualname):

@@ -6,7 +6,8 @@ stay silent, so the `# OK` near-misses in a fixture are assertions too.
 
 A fixture may restrict the rules it runs with a first-lines header
 `# fastapi-lint-test: select=FPI100,FPI120`; by default every rule runs, so a fixture
-states everything the linter says about it.
+states everything the linter says about it. The header may set rule options after the
+selection: `option=blocking-call-via-helper.report-every-call=true` (a TOML value).
 
 A fixture `X.py` of a fixable rule has a snapshot `X.fixed.py` next to it: the fixture
 fixed with unsafe fixes on (`tests/test_fix_snapshots.py` compares them byte for byte).
@@ -17,17 +18,25 @@ read every snapshot it writes before you keep it.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi_lint.checker import check_source
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 from fastapi_lint.settings import Settings
 
 SNAPSHOT_SUFFIX = ".fixed.py"
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ERROR_COMMENT = re.compile(r"#\s*error:\s*(?P<codes>FPI[0-9]{3}(?:\s*,\s*FPI[0-9]{3})*)")
-HEADER = re.compile(r"#\s*fastapi-lint-test:\s*select=(?P<codes>[A-Z0-9, ]+)")
+HEADER = re.compile(r"#\s*fastapi-lint-test:\s*select=(?P<codes>[A-Z0-9,]+(?:, *[A-Z0-9]+)*)")
+# `option=rule-name.option-name=value` (a TOML value: `true`, `"auto"`), after `select=`.
+OPTION = re.compile(r"\boption=(?P<rule>[a-z0-9-]+)\.(?P<name>[a-z0-9-]+)=(?P<value>\S+)")
 
 
 @dataclass(frozen=True)
@@ -45,8 +54,16 @@ class Fixture:
             match = HEADER.search(line)
             if match:
                 codes = [c.strip() for c in match["codes"].split(",") if c.strip()]
-                return Settings(select=codes, async_scope=self.async_scope)
+                return Settings(select=codes, async_scope=self.async_scope, rule_options=self._options(line))
         return Settings(async_scope=self.async_scope)
+
+    @staticmethod
+    def _options(header: str) -> dict:
+        options: dict = {}
+        for match in OPTION.finditer(header):
+            value = tomllib.loads(f"value = {match['value']}")["value"]
+            options.setdefault(match["rule"], {})[match["name"]] = value
+        return options
 
     @property
     def async_scope(self) -> str:

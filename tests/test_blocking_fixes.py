@@ -301,8 +301,22 @@ def test_plain_def_fix_only_when_this_module_shows_nothing_needs_a_coroutine(bod
         compile(result, "fixed.py", "exec")
 
 
-def test_plain_def_fix_steps_aside_only_for_blocking_fixes_that_may_be_applied() -> None:
+def test_one_blocking_call_is_one_diagnostic_fpi120_only_without_the_blocking_rule() -> None:
     source = ROUTE_HEADER + '@app.get("/")\nasync def index():\n    time.sleep(1)\n'
+    # The sleep is FPI101's to report (with its fix); FPI120 would name the same call.
+    both = check_source(source, "app.py", Settings(select=["FPI101", "FPI120"]))
+    assert {d.code: d.fix is not None for d in both.diagnostics} == {"FPI101": True}
+    alone = check_source(source, "app.py", Settings(select=["FPI120"]))
+    assert {d.code: d.fix is not None for d in alone.diagnostics} == {"FPI120": True}
+    assert "`time.sleep()`" in alone.diagnostics[0].message
+
+
+def test_plain_def_fix_steps_aside_only_for_blocking_fixes_that_may_be_applied() -> None:
+    # A never-awaiting route whose evidence FPI101 does not report (a directory walk),
+    # and which also sleeps: both rules report; FPI120's fix waits for FPI101's.
+    source = ROUTE_HEADER.replace("import time", "import os\nimport time") + (
+        '@app.get("/")\nasync def index():\n    os.listdir(".")\n    time.sleep(1)\n'
+    )
     both = check_source(source, "app.py", Settings(select=["FPI101", "FPI120"]))
     assert {d.code: d.fix is not None for d in both.diagnostics} == {"FPI101": True, "FPI120": False}
     unfixable = check_source(source, "app.py", Settings(select=["FPI101", "FPI120"], unfixable=["FPI101"]))

@@ -136,13 +136,13 @@ def test_fpi110_fix_offered_for_a_connection_made_for_any_thread(tmp_path) -> No
             assert client.get("/count").json() == {"count": 2}
 
 
-def test_fpi120_plain_def_fix_steps_aside_for_the_fpi110_fix() -> None:
-    # Both fixes together would put an `await` into a plain `def`.
-    selected = Settings(select=["FPI110", "FPI120"])
-    both = check_source(HELPER_APP, "app.py", selected)
-    assert {d.code: d.fix is not None for d in both.diagnostics} == {"FPI110": True, "FPI120": False}
-    unfixable = check_source(HELPER_APP, "app.py", Settings(select=["FPI110", "FPI120"], unfixable=["FPI110"]))
-    assert {d.code: d.fix is not None for d in unfixable.diagnostics} == {"FPI110": True, "FPI120": True}
+def test_fpi120_leaves_a_helper_chain_to_fpi110() -> None:
+    # One blocking call, one diagnostic: the helper chain is FPI110's (with its fix);
+    # FPI120 reports it, with its own fix, only when FPI110 does not run.
+    both = check_source(HELPER_APP, "app.py", Settings(select=["FPI110", "FPI120"]))
+    assert {d.code: d.fix is not None for d in both.diagnostics} == {"FPI110": True}
+    alone = check_source(HELPER_APP, "app.py", Settings(select=["FPI120"]))
+    assert {d.code: d.fix is not None for d in alone.diagnostics} == {"FPI120": True}
 
 
 @pytest.mark.parametrize("name", ["fix_offload.fixed.py", "helpers.fixed.py"])

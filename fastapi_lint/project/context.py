@@ -64,7 +64,7 @@ class ProjectContext:
         if found == CHEAP:
             return CallCost("cheap")
         assert isinstance(found, Chain)
-        return CallCost(found.kind, " -> ".join([described, *(f"{step}()" for step in found.steps)]))
+        return CallCost(found.kind, " -> ".join([described, *(f"{step}()" for step in found.steps)]), via=True)
 
     def blocking_chain(self, target: str, extra_blocking: Iterable[str] = ()) -> Chain | None:
         return self.project.blocking_chain(target, extra_blocking)

@@ -46,6 +46,13 @@ class Chain:
 
     kind: str
     steps: tuple[str, ...]
+    # Where each step's call is written, one per step: (module path relative to the
+    # project root, [line, column, end line, end column] with `ast`'s byte columns), so
+    # that SARIF output can show the chain as a code flow.
+    sites: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # Where the chain ends: (qualname of the function holding the call, its position).
+    # Chains with one origin are one root cause (FPI110 reports them once).
+    origin: tuple[str, tuple[int, ...]] | None = None
 
 
 CHEAP = "cheap"
@@ -73,6 +80,7 @@ class ProjectModel:
         self._resolved: dict[str, Symbol | None] = {}
         self._pydantic: dict[str, bool] = {}
         self._chains: dict[tuple[str, str, tuple[str, ...]], Chain | None] = {}
+        self._call_sites: dict[tuple[str, ...], dict] = {}
         self._roles: dict[str, str] | None = None
         self._referenced: set[str] | None = None
         self._routing = None
@@ -257,9 +265,19 @@ class ProjectModel:
         """FPI110: the first catalogued blocking call that calling the synchronous project
         function `qualname` reaches, through synchronous project functions."""
         found = self.callable_summary(qualname)
-        if not isinstance(found, FunctionSummary) or found.is_async:
+        if not isinstance(found, FunctionSummary) or found.is_async or found.memoised:
             return None
         return self._chain(found, "blocking", _canonical_names(extra_blocking), 0)
+
+    def blocking_call_sites(self, extra_blocking: Iterable[str] = ()):
+        """FPI110's root causes: the project's async call sites by the blocking call they
+        reach (`root_causes.py`)."""
+        key = _canonical_names(extra_blocking)
+        if key not in self._call_sites:
+            from .root_causes import blocking_call_sites
+
+            self._call_sites[key] = blocking_call_sites(self, key)
+        return self._call_sites[key]
 
     def call_cost(self, qualname: str, extra_blocking: Iterable[str] = ()) -> Chain | str | None:
         """FPI120: calling the project callable `qualname` is `CHEAP`, or reaches the
@@ -268,9 +286,13 @@ class ProjectModel:
         found = self.callable_summary(qualname)
         if found is None:
             return None
-        if found == CHEAP or found.is_async:  # calling an async function only makes a coroutine
+        if found == CHEAP or found.is_async or found.memoised:  # a coroutine; once per arguments
             return CHEAP
-        return self._chain(found, "may_block", _canonical_names(extra_blocking), 0) or CHEAP
+        # The strongest evidence: a blocking call anywhere down the chain, before the
+        # first call of unknown cost (`template_renderer` reads a file after calling a
+        # settings helper: the file read is what to name).
+        extra = _canonical_names(extra_blocking)
+        return self._chain(found, "blocking", extra, 0) or self._chain(found, "may_block", extra, 0) or CHEAP
 
     def _chain(self, function: FunctionSummary, mode: str, extra: tuple[str, ...], depth: int) -> Chain | None:
         key = (function.qualname, mode, extra)
@@ -284,23 +306,39 @@ class ProjectModel:
         return found
 
     def _first_costly_call(self, function: FunctionSummary, mode: str, extra: tuple[str, ...], depth: int):
+        path = self._path_of(function)
         for call in sorted(function.calls, key=lambda c: c.position):
+            if call.once:
+                continue  # a lazy initialisation: a start-up cost, not one of every call
+            site = ((path, tuple(call.position)),) if path is not None else ()
+            origin = (function.qualname, tuple(call.position))
             if call.blocking is not None:
-                return Chain("blocking", (call.blocking[1],))
+                return Chain("blocking", (call.blocking[1],), site, origin)
             if call.target is not None and canonical(call.target) in extra:
-                return Chain("blocking", (call.target,))
+                return Chain("blocking", (call.target,), site, origin)
             callee = self.callable_summary(call.callee) if call.callee else None
             if isinstance(callee, FunctionSummary):
-                if callee.is_async:
-                    continue
+                if callee.is_async or callee.memoised:
+                    continue  # builds a coroutine; runs once per distinct arguments
                 inner = self._chain(callee, mode, extra, depth + 1)
                 if inner is not None:
-                    return Chain(inner.kind, (call.display, *inner.steps))
+                    sites = (*site, *inner.sites) if site and len(inner.sites) == len(inner.steps) else ()
+                    return Chain(inner.kind, (call.display, *inner.steps), sites, inner.origin)
                 continue
             if callee == CHEAP:
                 continue
             if mode == "may_block":  # "unknown", or a "local" callee we cannot see
-                return Chain("unknown", (call.api.removesuffix("()"),))
+                return Chain("unknown", (call.api.removesuffix("()"),), site, origin)
+        return None
+
+    def _path_of(self, function: FunctionSummary) -> str | None:
+        """The path (relative to the root) of the module that defines `function`."""
+        module_name = function.qualname
+        while "." in module_name:
+            module_name = module_name.rpartition(".")[0]
+            module = self.modules.get(module_name)
+            if module is not None and function.qualname in module.functions:
+                return module.path
         return None
 
     # ------------------------------------------------------------------ routing

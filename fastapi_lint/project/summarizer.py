@@ -89,6 +89,7 @@ class Summarizer:
             self.model.role_of(function.node),
         )
         summary.reaches = self._reaches(function)
+        summary.memoised = self.model.is_memoised(function)
         for record in function.calls:
             if record.awaited:
                 if record.target and record.target not in self.summary.awaited:
@@ -97,6 +98,7 @@ class Summarizer:
             call = CallContext(function, function, record.target, False)
             found = self._call(record.call, call)
             if found is not None:
+                found.once = self.model.runs_once(record.call, function)
                 summary.calls.append(found)
         self.summary.functions[qualname] = summary
         self._external_routes(function, qualname)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 6
+SUMMARY_VERSION = 7
 # In `FunctionSummary.reaches`: a method called on an object of unknown type, by name.
 METHOD_BY_NAME = "*."
 
@@ -43,6 +43,8 @@ class CallSummary:
     cost: str  # "blocking", "unknown" or "local" (cheap calls are not kept)
     api: str  # how FPI120 names it: "mailer.send()"
     callee: str | None  # the function it leads to: a same-module function, or `target`
+    # Behind a lazy-initialisation guard: runs once, not on every call (`run_once.py`).
+    once: bool = False
 
 
 @dataclass
@@ -57,6 +59,8 @@ class FunctionSummary:
     # Every project-looking name it calls (awaited or not) or hands to a call by reference
     # (`background_tasks.add_task(notify)`): the edges served code is followed along.
     reaches: list[str] = field(default_factory=list)
+    # `@functools.cache` / `@lru_cache`: the body runs once per distinct arguments.
+    memoised: bool = False
 
     @property
     def name(self) -> str:

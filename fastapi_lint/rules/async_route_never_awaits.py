@@ -10,6 +10,7 @@ from ._async_functions import never_awaits
 from ._plain_def import PlainDefFixer
 from .base import Rule
 
+_DIRECT_BLOCKING_CODES = frozenset({"FPI100", "FPI101", "FPI102", "FPI103", "FPI104"})
 _ROLE_NAMES = {
     "route": "a route handler",
     "dependency": "a dependency",
@@ -162,6 +163,8 @@ class AsyncRouteNeverAwaits(Rule):
         function = ctx.function.runs_within() if ctx.function is not None else None
         if function is None or function.kind == "lambda":
             return
+        if self.model.runs_once(call, function):
+            return  # a lazy initialisation: a start-up cost, not one of every request
         cost = self.judge.judge(call, ctx)
         if cost.kind != "cheap":
             # In source order, inner calls first: `db.execute(q).fetchone()` names `execute`.
@@ -173,9 +176,10 @@ class AsyncRouteNeverAwaits(Rule):
             role = self.model.role_of(function.node)
             if role is None or not never_awaits(function):
                 continue
-            chain = self._first_blocking_chain(function.node, set())
-            if chain is None:
+            evidence = self._evidence(function.node)
+            if evidence is None:
                 continue
+            chain, _ = evidence
             via = " -> ".join(chain)
             kind = self.model.callback_kind(function.node) if role == "callback" else None
             what = _CALLBACK_NAMES.get(kind, _ROLE_NAMES[role])
@@ -206,17 +210,43 @@ class AsyncRouteNeverAwaits(Rule):
         is_fixable = getattr(self.checker.settings, "is_fixable", None)
         return is_fixable(code) if is_fixable is not None else True
 
-    def _first_blocking_chain(self, node: ast.AST, seen: set[ast.AST]) -> list[str] | None:
+    def _evidence(self, node: ast.AST) -> tuple[list[str], CallCost] | None:
+        """The calls from `node` to the strongest evidence that it may block which the
+        blocking rules do not report themselves: a blocking call anywhere before the first
+        call of unknown cost, and one blocking call is one diagnostic (a blocking call
+        of the function itself is FPI100-FPI104's to report, one reached through helpers
+        FPI110's, when they run)."""
+        running = {rule.code for rule in self.checker.rules}
+
+        def reported(cost: CallCost, depth: int) -> bool:
+            if cost.kind != "blocking":
+                return False
+            if depth == 0 and not cost.via:
+                return bool(running & _DIRECT_BLOCKING_CODES)
+            return "FPI110" in running
+
+        def blocking(cost: CallCost, depth: int) -> bool:
+            return cost.kind == "blocking" and not reported(cost, depth)
+
+        def may_block(cost: CallCost, depth: int) -> bool:
+            return cost.may_block and not reported(cost, depth)
+
+        return self._chain_to(node, blocking, set(), 0) or self._chain_to(node, may_block, set(), 0)
+
+    def _chain_to(self, node: ast.AST, wanted, seen: set[ast.AST], depth: int) -> tuple[list[str], CallCost] | None:
         if node in seen:
             return None
         seen.add(node)
         for _, cost in sorted(self.costs.get(node, ()), key=lambda item: item[0]):
-            if cost.may_block:
-                return [cost.api]
+            if wanted(cost, depth):
+                return [cost.api], cost
             if cost.kind == "local" and cost.local is not None:
-                rest = self._first_blocking_chain(cost.local, seen)
+                scope = self.model.function_scope(cost.local)
+                if scope is not None and self.model.is_memoised(scope):
+                    continue  # runs once per distinct arguments
+                rest = self._chain_to(cost.local, wanted, seen, depth + 1)
                 if rest is not None:
-                    return [cost.api, *rest]
+                    return [cost.api, *rest[0]], rest[1]
         return None
 
 

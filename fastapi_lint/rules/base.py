@@ -101,9 +101,11 @@ class Rule:
         return [hook for hook in HOOKS if getattr(cls, hook) is not getattr(Rule, hook)]
 
     def report(
-        self, node: ast.AST, message: str, *, end_node: ast.AST | None = None, fix: Fix | None = None
+        self, node: ast.AST, message: str, *, end_node: ast.AST | None = None, fix: Fix | None = None,
+        related: tuple = (),
     ) -> None:
-        self.checker.report(self, node, message, end_node=end_node, fix=fix)
+        """`related`: `RelatedLocation`s of the places the message names (a chain's steps)."""
+        self.checker.report(self, node, message, end_node=end_node, fix=fix, related=related)
 
     def report_def(self, node: ast.AST, message: str, *, fix: Fix | None = None) -> None:
         """Report at a function's `async def name` header (not at its decorators)."""

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import ast
+import os
+from pathlib import Path
 
+from ..diagnostics import RelatedLocation, SourceLines
 from ..semantic.blocking import classify_blocking_call
+from ..test_code import is_test_path
+from ..source import SourceDecodeError, decode_source
 from . import rule_by_code_or_name
 from ._offload import OFFLOAD_OPTION, AwaitFixer
-from .base import Rule
+from .base import Option, Rule
 
 _MAX_SHOWN = 40
+
+EVERY_CALL_OPTION = Option(
+    "report-every-call",
+    False,
+    "Report each async call of a blocking helper at the call (with its fix), also when "
+    "several async calls reach the same blocking call (by default: once, at that call).",
+)
 
 
 class BlockingCallViaHelper(Rule):
@@ -20,6 +32,19 @@ class BlockingCallViaHelper(Rule):
     client), directly or through other synchronous functions, in this module or, with the
     whole-project analysis, in any module of the project. The message names the chain, for
     example `send_report -> mailer.send -> smtplib.SMTP`.
+
+    One blocking call, one diagnostic: when several calls in async code reach the same
+    blocking call (khoj's 27 routes that each call `update_telemetry_state()`, which reads a
+    file in `get_server_id`), it is reported once, at that blocking call in the helper, with
+    the number of calls and the first of them; a blocking call that one async call reaches
+    is reported at that call, with its fix. Only calls the run reports count (served code,
+    outside tests, see "Served code" in the README).
+
+    Not reported, because they run once rather than on every request: calls behind a
+    lazy-initialisation guard (`if _client is None: _client = make()` on a global or class
+    attribute, `if key not in _cache: _cache[key] = load(key)`, `if not self.running:`
+    in a class whose `__new__` shares instances) and functions decorated with
+    `functools.cache` / `functools.lru_cache`.
 
     Also followed: methods (of `self`, of instances of project classes, inherited ones) and
     constructors (`__init__`). Not reported: awaited calls, async functions (calling one
@@ -119,9 +144,14 @@ class BlockingCallViaHelper(Rule):
       through `run_in_threadpool`, whose own first parameter is named `func`: with
       `"auto"` it gets `asyncio.to_thread`, with `"run_in_threadpool"` no fix.
 
+    - `report-every-call`: `false` (the default) reports a blocking call reached from
+      several async calls once, at the blocking call; `true` reports every such call where
+      it is made, each with its fix (to offload them one by one with `--fix`).
+
     ```toml
     [tool.fastapi-lint.blocking-call-via-helper]
     offload-with = "run_in_threadpool"
+    report-every-call = true
     ```
 
     ## References
@@ -133,7 +163,7 @@ class BlockingCallViaHelper(Rule):
     code = "FPI110"
     async_code = True
     name = "blocking-call-via-helper"
-    options = (OFFLOAD_OPTION,)
+    options = (OFFLOAD_OPTION, EVERY_CALL_OPTION)
 
     def __init__(self, checker, option_values) -> None:
         super().__init__(checker, option_values)
@@ -141,29 +171,40 @@ class BlockingCallViaHelper(Rule):
         self.fixer = AwaitFixer(self)
         # As FPI100-FPI104: FPI120 does not make these `async def`s plain (see `_blocking.py`).
         self.functions_with_fixes: set[ast.AST] = set()
+        # Root causes reported at a blocking call of a sync helper: served as the first
+        # async caller is (`served_scope.py` reads it), by diagnostic position.
+        self.scope_of: dict[tuple[int, int], str] = {}
+        self.every_call = bool(self.option_values.get("report-every-call", False))
 
     def extra_blocking_calls(self) -> list[str]:
         return _extra_blocking_calls(self.checker)
 
     def visit_call(self, call: ast.Call, ctx) -> None:
         if ctx.on_event_loop and not ctx.awaited and ctx.target is not None:
-            self.candidates.append((call, ctx))
+            if not self.model.runs_once(call, ctx.function):  # a lazy initialisation
+                self.candidates.append((call, ctx))
 
     def visit_module_end(self) -> None:
         # Decided once the whole module is known: the helpers' bodies are walked after
         # the functions that call them may have been.
-        if not self.candidates:
+        if not self.candidates and self.model.project is None:
             return
         extra = _extra_blocking_calls(self.checker)
         project = self._project()
         if project is None:
             return
+        whole = self.checker.project_model()
+        groups = whole.blocking_call_sites(extra)
+        counts = self._reported_here(whole)
         for call, ctx in self.candidates:
             if classify_blocking_call(call, ctx, self.model, extra) is not None:
                 continue  # FPI100-FPI104 report the call itself
             chain = project.blocking_chain(ctx.target, extra)
             if chain is None:
                 continue
+            callers = [site for site in groups.get(chain.origin, ()) if counts(site)]
+            if len(callers) > 1 and not self.every_call:
+                continue  # one root cause: reported once, at the blocking call
             called = _shown(call.func)
             steps = " -> ".join([called, *chain.steps])
             fix = self.fixer.helper_fix_for(call, ctx, called, self.option_values.get("offload-with", "auto"))
@@ -175,7 +216,77 @@ class BlockingCallViaHelper(Rule):
                 f"`{steps}`; run it in a thread (`await asyncio.to_thread({called}, ...)`) or make "
                 "the chain async",
                 fix=fix,
+                related=self._chain_locations(chain, project),
             )
+        if not self.every_call:
+            self._report_root_causes(whole, groups, counts)
+
+    def _report_root_causes(self, whole, groups, counts) -> None:
+        """A blocking call of this module that several async calls reach: once, here."""
+        own = whole.modules.get(self.model.module_name) if self.model.project is not None else None
+        if own is None and self.model.project is None and len(whole.modules) == 1:
+            own = next(iter(whole.modules.values()))
+        if own is None:
+            return
+        for (qualname, position), sites in groups.items():
+            if qualname not in own.functions:
+                continue
+            callers = [site for site in sites if counts(site)]
+            if len(callers) < 2:
+                continue
+            first = callers[0]
+            line, column, end_line, end_column = position
+            start = self.checker.lines.location(line, column)
+            end = self.checker.lines.location(end_line, end_column)
+            helper = qualname.removeprefix(own.module + ".")
+            functions = len({site.function for site in callers})
+            where = first.path if self.model.project is not None else self.checker.filename
+            via = " -> ".join([first.display, *first.chain.steps])
+            self.scope_of[(start.row, start.column)] = first.function
+            self.report_at(
+                start, end,
+                f"`{first.chain.steps[-1]}()` in `{helper}` blocks the event loop of {len(callers)} calls in "
+                f"{functions} `async def`{'s' if functions > 1 else ''}: the first, in "
+                f"`async def {first.function.rsplit('.', 1)[-1]}` ({where}:{first.position[0]}), calls "
+                f"`{via}`; make `{helper}` non-blocking (async or cached) or run its callers in a thread",
+            )
+
+    def _reported_here(self, whole):
+        """Which call sites this run reports: not test code (unless `async-scope = "all"`),
+        and, in the served scope of a whole project, only served ones."""
+        scope = self.checker.settings.async_scope
+        serving = whole.serving if self.model.project is not None and scope == "served" else None
+        if serving is not None and not serving.has_entries:
+            serving = None
+        in_project = self.model.project is not None
+
+        def counts(site) -> bool:
+            if in_project and scope != "all" and is_test_path(site.path):
+                return False
+            return serving is None or serving.reach(site.function) is not None
+
+        return counts
+
+    def _chain_locations(self, chain, project) -> tuple[RelatedLocation, ...]:
+        """Where each step of the chain is called, as data (SARIF shows it as a code flow)."""
+        if len(chain.sites) != len(chain.steps):
+            return ()
+        root = getattr(getattr(project, "project", project), "root", None)
+        here = os.path.abspath(self.checker.filename)
+        out = []
+        for step, (path, position) in zip(chain.steps, chain.sites):
+            filename = str(root / path) if root is not None else path
+            if os.path.abspath(filename) == here:
+                filename, lines = self.checker.filename, self.checker.lines
+            else:
+                lines = _lines_of(filename)
+                if lines is None:
+                    return ()
+            line, column, end_line, end_column = position
+            out.append(RelatedLocation(
+                filename, lines.location(line, column), lines.location(end_line, end_column), f"calls `{step}`"
+            ))
+        return tuple(out)
 
     def _project(self):
         """The whole project's model, or this module alone (its own helpers)."""
@@ -185,6 +296,14 @@ class BlockingCallViaHelper(Rule):
         if not any(ctx.target.startswith(own) for _, ctx in self.candidates):
             return None
         return self.checker.project_model()
+
+
+def _lines_of(filename: str) -> SourceLines | None:
+    """Another module's lines, for its positions in characters (None: unreadable now)."""
+    try:
+        return SourceLines(decode_source(Path(filename).read_bytes()))
+    except (OSError, SourceDecodeError):
+        return None
 
 
 def _shown(func: ast.expr) -> str:

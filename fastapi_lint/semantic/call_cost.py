@@ -40,9 +40,14 @@ CHEAP_MODULES = frozenset(
     unicodedata urllib.parse uuid warnings zoneinfo os.path os.environ os.getenv os.getpid
     fastapi starlette pydantic pydantic_core pydantic_settings jwt jose orjson ujson loguru
     structlog pytz dateutil email_validator slugify pytest opentelemetry threading.get_ident
-    threading.current_thread
+    threading.current_thread sys.exc_info sys.getsizeof sys.intern sys.version_info
+    jinja2 markupsafe babel wtforms furl markdown bleach humanize emoji shortuuid nanoid ulid
+    pendulum arrow tomllib tomli toml prometheus_client qrcode pyqrcode
     """.split()
 )
+# Template rendering (`jinja2`, `Jinja2Templates.TemplateResponse`) is computation: Jinja
+# reads a template file once and caches it, so it is cheap here as Starlette's docs treat
+# it; `babel`'s lazy strings, form validators and URL builders do no I/O.
 # Libraries the blocking catalog covers: their calls block exactly when FPI100-104 say so.
 CATALOGED_MODULES = frozenset(
     """
@@ -65,8 +70,8 @@ SLOW_IN_CATALOGUED = frozenset(
 # MetaData.create_all() & co. issue DDL over a connection (the SQLModel tutorial runs it at
 # startup); reached through `SQLModel.metadata` or `Base.metadata`.
 _SLOW_SUFFIXES = (".metadata.create_all", ".metadata.drop_all", ".metadata.reflect")
-# Methods only `str` (and list/dict views) have: on a receiver of unknown origin they are
-# still cheap (`settings.app_name.upper()`). Names clients also use (`get`, `update`,
+# Methods only `str`, dicts, lists and Pydantic models have: on a receiver of unknown origin
+# they are still cheap (`settings.app_name.upper()`, `payload.items()`). Names clients also use (`get`, `update`,
 # `pop`, `delete`) are deliberately absent.
 _STR_ONLY_METHODS = frozenset(
     """
@@ -74,6 +79,7 @@ _STR_ONLY_METHODS = frozenset(
     splitlines startswith endswith join format format_map replace encode decode isdigit
     isalpha isalnum isnumeric isdecimal isspace isupper islower zfill ljust rjust center
     partition rpartition removeprefix removesuffix expandtabs translate
+    items keys values append extend model_dump model_dump_json model_copy isoformat
     """.split()
 )
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning", "Exit")
@@ -84,6 +90,7 @@ class CallCost:
     kind: str  # "cheap", "blocking", "unknown" or "local"
     api: str = ""  # how messages name the call, e.g. "requests.get()"
     local: ast.AST | None = None  # for "local": the same-module function that decides
+    via: bool = False  # reached through functions of other modules of the project
 
     @property
     def may_block(self) -> bool:
@@ -217,6 +224,8 @@ class CallCostJudge:
         if isinstance(expr, (ast.Constant, ast.JoinedStr, ast.List, ast.Dict, ast.Set, ast.Tuple,
                              ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)):
             return True
+        if isinstance(expr, ast.Attribute) and self._inherited_from_cheap_base(expr, scope):
+            return True
         if isinstance(expr, (ast.Attribute, ast.Subscript)):
             return self.is_cheap_value(expr.value, scope, depth + 1)
         if isinstance(expr, ast.BinOp):
@@ -242,6 +251,19 @@ class CallCostJudge:
             if binding.value is not None and binding.value is not expr:
                 return self.is_cheap_value(binding.value, scope, depth + 1)
         return False
+
+    def _inherited_from_cheap_base(self, expr: ast.Attribute, scope: Scope) -> bool:
+        """`self.env` in a subclass of `Jinja2Templates` that never sets `env`: the
+        attribute is the library's, and the library is one judged cheap."""
+        if not (isinstance(expr.value, ast.Name) and expr.value.id == "self"):
+            return False
+        function = scope.enclosing_function()
+        owner = function.class_scope if isinstance(function, FunctionScope) else None
+        if owner is None or not owner.base_qualnames or expr.attr in owner.attribute_types:
+            return False
+        if expr.attr in owner.bindings:
+            return False
+        return all(_in_modules(base, CHEAP_MODULES) for base in owner.base_qualnames)
 
     def _cheap_parameter(self, binding: Binding, scope: Scope) -> bool:
         """A route's or dependency's parameter holds request data unless it is injected."""

@@ -16,6 +16,7 @@ from typing import Any
 from . import catalog
 from .fastapi_model import RouterObject, Route
 from .names import PYDANTIC_BASES, canonical
+from .run_once import is_memoised, run_once_calls
 from .scopes import Binding, ClassScope, FunctionScope, Scope
 
 LOCAL_PREFIX = "<module>"
@@ -55,6 +56,7 @@ class SemanticModel:
     routes: list[Route] = field(default_factory=list)
     functions: list[FunctionScope] = field(default_factory=list)
     _function_scopes: dict[ast.AST, FunctionScope] = field(default_factory=dict, repr=False)
+    _run_once: dict[ast.AST, set[int]] = field(default_factory=dict, repr=False)
     classes: dict[ast.ClassDef, ClassScope] = field(default_factory=dict)
     _classes_by_qualname: dict[str, tuple[ast.ClassDef, ClassScope]] = field(default_factory=dict, repr=False)
     # FunctionDef nodes used as route handlers, dependencies, or other FastAPI callbacks.
@@ -334,6 +336,27 @@ class SemanticModel:
     def function_scope(self, node: ast.AST) -> FunctionScope | None:
         """The scope of a `def`/`async def` node of this module."""
         return self._function_scopes.get(node)
+
+    def runs_once(self, call: ast.Call, function: FunctionScope | None) -> bool:
+        """Whether `call` runs once, not on every call of `function` (`run_once.py`)."""
+        if function is None or function.kind == "lambda":
+            return False
+        found = self._run_once.get(function.node)
+        if found is None:
+            owner = function.class_scope
+            shared_self = owner is not None and isinstance(owner.node, ast.ClassDef) and any(
+                isinstance(item, ast.FunctionDef) and item.name == "__new__" for item in owner.node.body
+            )
+            found = self._run_once[function.node] = run_once_calls(function.node, shared_self)
+        return id(call) in found
+
+    def is_memoised(self, function: FunctionScope) -> bool:
+        """`@functools.cache` / `@lru_cache(...)`: its body runs once per arguments."""
+        decorators = getattr(function.node, "decorator_list", ())
+        scope = function.parent or self.module
+        return is_memoised(
+            self.resolve(d.func if isinstance(d, ast.Call) else d, scope) for d in decorators
+        )
 
     def add_class(self, node: ast.ClassDef, scope: ClassScope) -> None:
         self.classes[node] = scope

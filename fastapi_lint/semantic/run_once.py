@@ -1,0 +1,126 @@
+"""Calls that run once, not on every call of the function around them.
+
+A blocking call that runs once per process (or once per key) is a start-up cost, not a
+stall of every request: prefect's `SubprocessASGIServer.start` sleeps while its server
+comes up, behind `if not self.running: ... self.running = True`, and is called by
+hundreds of `async def`s that each reach that sleep once in the process's life. The
+async rules follow chains through such calls as if they were free (FPI110, FPI120).
+
+What the code must show, and nothing else counts:
+
+- a guarded lazy initialisation: the call is in the body of an `if` whose test reads a
+  name the body assigns, where that name outlives the call and is shared by every
+  caller: a class attribute (`cls._client`, `Settings._instance`), a `global`/`nonlocal`
+  name, a module-level name the body stores into by subscript (`if key not in _cache:
+  _cache[key] = load(key)`), or an attribute of `self` in a class whose `__new__` hands
+  out shared instances (a singleton, as prefect's server is). A local flag
+  (`if data is None: data = read()`) is reset on every call, and an attribute of an
+  ordinary instance is reset with every instance (often one per request): neither
+  counts;
+- a memoised function: `@functools.cache` / `@functools.lru_cache` (any spelling the
+  model resolves) runs its body once per distinct arguments.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+MEMOISING_DECORATORS = frozenset({"functools.cache", "functools.lru_cache"})
+
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def run_once_calls(function: ast.FunctionDef | ast.AsyncFunctionDef, shared_self: bool = False) -> set[int]:
+    """The `id`s of the calls in `function`'s own body that a lazy-initialisation guard
+    lets run once (nested functions are their own business). `shared_self`: the function
+    is a method of a class whose `__new__` shares instances."""
+    persistent = _declared_persistent(function)
+    found: set[int] = set()
+    for statement in _own_statements(function.body):
+        if isinstance(statement, ast.If) and _guards(statement, persistent, shared_self):
+            for node in _own_nodes(statement.body):
+                if isinstance(node, ast.Call):
+                    found.add(id(node))
+    return found
+
+
+def is_memoised(decorator_targets: Iterable[str | None]) -> bool:
+    """Whether one of a function's decorators (as resolved qualnames; a decorator call
+    `lru_cache(maxsize=None)` resolves to its callee) memoises it."""
+    return any(target in MEMOISING_DECORATORS for target in decorator_targets)
+
+
+def _guards(statement: ast.If, persistent: set[str], shared_self: bool) -> bool:
+    read = {_key(node) for node in ast.walk(statement.test)} - {None}
+    if not read:
+        return False
+
+    def shared(key: str | None) -> bool:
+        if key is None or key not in read:
+            return False
+        if key.startswith("self."):
+            return shared_self
+        return "." in key or key in persistent  # `cls._x`, `Settings._x`, a global
+
+    for node in _own_nodes(statement.body):
+        for target in _assigned(node):
+            if shared(_key(target)):
+                return True
+            if isinstance(target, ast.Subscript) and shared(_key(target.value)):
+                return True
+    return False
+
+
+def _declared_persistent(function: ast.AST) -> set[str]:
+    """`global` and `nonlocal` names of the function, and every name it never binds
+    locally but stores into by subscript (a module-level dict or set, then)."""
+    names: set[str] = set()
+    local: set[str] = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+    for node in _own_nodes(function.body):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            local.add(node.id)
+    for node in _own_nodes(function.body):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            if isinstance(node.value, ast.Name) and node.value.id not in local:
+                names.add(node.value.id)
+    return names
+
+
+def _assigned(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        return [node.target]
+    if isinstance(node, ast.NamedExpr):
+        return [node.target]
+    return []
+
+
+def _key(node: ast.AST) -> str | None:
+    """`self.running` -> "self.running", `_client` -> "_client"; other shapes: None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _key(node.value)
+        return f"{base}.{node.attr}" if base is not None else None
+    return None
+
+
+def _own_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
+    """Every statement of a body, nested blocks included, not inside nested scopes."""
+    for node in _own_nodes(body):
+        if isinstance(node, ast.stmt):
+            yield node
+
+
+def _own_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPE_NODES):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
