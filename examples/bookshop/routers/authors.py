@@ -24,3 +24,18 @@ def author_profile(author_id: int):
     if author_id not in AUTHORS:
         return HTTPException(status_code=404, detail="Author not found")
     return {"name": AUTHORS[author_id]}
+
+
+reviews = APIRouter(prefix="/{author_id}/reviews")
+router.include_router(reviews)
+
+
+@reviews.get("/")
+def author_reviews(author_id: int):
+    return {"author_id": author_id, "reviews": []}
+
+
+@router.delete("/{author_id}", status_code=204)
+def delete_author(author_id: int):
+    AUTHORS.pop(author_id, None)
+    return {"deleted": author_id}
