@@ -55,7 +55,9 @@ def test_flake8_reports_what_the_command_reports_on_every_fixture() -> None:
     root = Path(__file__).parent.parent
     # The fixtures live under `tests/`: both tools check them as application code.
     expected = command_found("--isolated", "--select", "FPI", "--async-scope", "all", str(FIXTURES), cwd=root)
-    assert {code for *_, code in expected} >= {rule.code for rule in all_rules()}
+    # FPI402 reports only for FastAPI < 0.137: its fixtures set `fastapi-version` in their
+    # headers, which a run over the whole tree cannot (the installed FastAPI is newer).
+    assert {code for *_, code in expected} >= {rule.code for rule in all_rules()} - {"FPI402"}
     assert flake8_found("--fastapi-lint-async-scope", "all", str(FIXTURES), cwd=root) == expected
 
 

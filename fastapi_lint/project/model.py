@@ -41,7 +41,7 @@ class Symbol:
 
 @dataclass(frozen=True)
 class Chain:
-    """What a call reaches: "blocking" (a catalogued API) or "unknown" (may block), and
+    """What a call reaches: "blocking" (a catalogued API) or "slow" (known to be slow), and
     the calls that lead there, as written: ("mailer.send", "smtplib.SMTP")."""
 
     kind: str
@@ -327,8 +327,11 @@ class ProjectModel:
                 continue
             if callee == CHEAP:
                 continue
-            if mode == "may_block":  # "unknown", or a "local" callee we cannot see
-                return Chain("unknown", (call.api.removesuffix("()"),), site, origin)
+            if mode == "may_block" and call.cost == "slow":
+                # Inside a helper only what is known to be slow counts (a directory walk,
+                # key derivation); a call of unknown cost there (`current_locale.get()`,
+                # `source.items()`, a library of unknown cost) is too weak to name.
+                return Chain("slow", (call.api.removesuffix("()"),), site, origin)
         return None
 
     def _path_of(self, function: FunctionSummary) -> str | None:

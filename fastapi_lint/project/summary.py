@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 7
+SUMMARY_VERSION = 8
 # In `FunctionSummary.reaches`: a method called on an object of unknown type, by name.
 METHOD_BY_NAME = "*."
 
@@ -40,7 +40,7 @@ class CallSummary:
     display: str  # the callee as written: "mailer.send"
     target: str | None  # canonical qualname of the callee
     blocking: list[str] | None  # [code, api] when FPI100-FPI104's catalog lists the call
-    cost: str  # "blocking", "unknown" or "local" (cheap calls are not kept)
+    cost: str  # "blocking", "slow", "unknown" or "local" (cheap calls are not kept)
     api: str  # how FPI120 names it: "mailer.send()"
     callee: str | None  # the function it leads to: a same-module function, or `target`
     # Behind a lazy-initialisation guard: runs once, not on every call (`run_once.py`).

@@ -51,29 +51,38 @@ class AsyncRouteNeverAwaits(Rule):
       `os.walk`, `os.makedirs`, `os.remove`, `Path.glob`, `Path.iterdir`, ...) and
       `metadata.create_all()` / `drop_all()` / `reflect()`, which talk to the database;
     - calls to functions of other modules and libraries that fastapi-lint does not know to
-      be cheap, and method calls on values of unknown origin (such as an injected `db`
-      parameter without annotation);
+      be cheap, and, in the function itself, method calls on values of unknown origin
+      (such as an injected `db` parameter without annotation);
     - calls to synchronous functions and methods of the same module that do any of these,
       and, when a project is checked, of any module of the project (followed through any
-      number of calls: a helper that provably does only cheap work is cheap).
+      number of calls). Inside such helpers only what is known to block or to be slow
+      (the first three kinds) is evidence: a call of unknown cost there is mostly the
+      helper's own data (`source.items()`, a context variable's `.get()`); and calls that
+      run once (memoised helpers, lazy-initialisation guards, see FPI110) cost nothing.
+
+    The message names the strongest evidence: a blocking call anywhere before a call of
+    unknown cost.
 
     Cheap, never reported: builtins, exception and Pydantic model constructors, classes
     without `__init__`, FastAPI/Starlette/Pydantic helpers, pure standard modules (`json`,
     `datetime`, `uuid`, `re`, `math`, `logging`, ...), the non-blocking parts of libraries
     whose blocking calls are catalogued (`requests.Session()` itself does no I/O),
     methods of literals, of request data (a route's non-dependency parameters) and of
-    Pydantic models, methods only strings have (`.upper()`, `.split()`, ...) on any
-    value, small hashes (`hashlib.sha256`), and async functions (calling one only creates
-    a coroutine).
+    Pydantic models, methods only strings, dicts, lists and Pydantic models have
+    (`.upper()`, `.items()`, `.model_dump()`, ...) on any value, small hashes
+    (`hashlib.sha256`), template rendering (`jinja2`, Starlette's `Jinja2Templates`, also
+    through a subclass's inherited attributes), `babel`, form validators, `sys.exc_info()`,
+    and async functions (calling one only creates a coroutine).
 
     Where `def` does not help, the message says so: Starlette calls a plain-`def`
     startup/shutdown handler (`on_event`) and a middleware's dispatch function directly
     on the loop, so there the blocking work itself must move to a thread. An
     exception handler written as `def` runs in the threadpool, like an endpoint.
 
-    A blocking call that FPI100-FPI104 report in such a function is reported twice: at
-    the call, and here at the `async def` line, since making the whole function `def`
-    fixes every call at once. Suppress the one you don't want.
+    One blocking call, one diagnostic: a blocking call that FPI100-FPI104 report in such a
+    function, or FPI110 through its helpers, is theirs to report when they run, and this
+    rule reports the function only for evidence they do not report (a call of unknown
+    cost, a directory walk). With them disabled, it reports their calls too.
 
     Async generators (dependencies with `yield`) are exempt. Some custom route classes
     `await` every endpoint and require `async def` whatever it does; suppress the rule
@@ -229,6 +238,11 @@ class AsyncRouteNeverAwaits(Rule):
             return cost.kind == "blocking" and not reported(cost, depth)
 
         def may_block(cost: CallCost, depth: int) -> bool:
+            # A call of unknown cost counts in the function itself (a library call, an
+            # injected `db` without annotation), not in the helpers it calls, where only
+            # what is known to be slow does (their values are mostly their own data).
+            if cost.kind == "unknown" and (depth > 0 or cost.via):
+                return False
             return cost.may_block and not reported(cost, depth)
 
         return self._chain_to(node, blocking, set(), 0) or self._chain_to(node, may_block, set(), 0)

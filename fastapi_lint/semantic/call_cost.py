@@ -87,14 +87,14 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning", "Exit")
 
 @dataclass(frozen=True)
 class CallCost:
-    kind: str  # "cheap", "blocking", "unknown" or "local"
+    kind: str  # "cheap", "blocking", "slow" (known to be slow: a directory walk), "unknown" or "local"
     api: str = ""  # how messages name the call, e.g. "requests.get()"
     local: ast.AST | None = None  # for "local": the same-module function that decides
     via: bool = False  # reached through functions of other modules of the project
 
     @property
     def may_block(self) -> bool:
-        return self.kind in ("blocking", "unknown")
+        return self.kind in ("blocking", "slow", "unknown")
 
 
 CHEAP = CallCost("cheap")
@@ -154,7 +154,7 @@ class CallCostJudge:
 
     def _by_qualname(self, target: str, call: ast.Call) -> CallCost | None:
         if target in EXPENSIVE or target in SLOW_IN_CATALOGUED or target.endswith(_SLOW_SUFFIXES):
-            return CallCost("unknown", f"{target.removeprefix('builtins.')}()")
+            return CallCost("slow", f"{target.removeprefix('builtins.')}()")
         if target.startswith("builtins."):
             return CHEAP
         last = target.rsplit(".", 1)[-1]
