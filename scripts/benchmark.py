@@ -1,83 +1,155 @@
-"""Time `fastapi-lint` over a directory: in-process, and as a command (start-up included).
+"""Measure fastapi-lint against the parse floor on a tree, as issue 8 states its goals.
 
-    python scripts/benchmark.py [DIRECTORY] [--repeat N]
+    python scripts/benchmark.py TREE [--runs N] [--one-file PATH] [--skip-flake8]
 
-DIRECTORY defaults to tests/fixtures. In-process runs call `fastapi_lint.cli.main` with its
-output discarded, after one warm-up run (imports, rule registry); the command runs start a
-fresh interpreter each time, as a user or pre-commit does. Prints the best and the median of
-the repeats, in files per second and milliseconds per file.
+Every measure is a fresh process (start-up included, as a user, pre-commit or CI pays it),
+timed by wall clock, and the median of N runs (default 3) is printed. The runs are
+interleaved (one of each measure, then the next round), so that load from other processes
+on the machine falls on every measure alike: the ratios within one run are what count, not
+the seconds, which depend on what else the cores were doing.
+
+- floor: one process reads and `ast.parse`s every file fastapi-lint would check;
+- cold: whole-project analysis with no cache (the cache directory removed first);
+- --no-project: each file on its own, no cache;
+- warm: the same command again, nothing changed (the cache from the previous run);
+- one file: one file of the project named on the command line, warm (what pre-commit
+  does; `--one-file`, default: the first file that imports fastapi);
+- flake8 --select E9 with the plugin, and without: the same flake8 in the same
+  interpreter with fastapi-lint's entry point left out of the plugins it finds (flake8
+  has no switch to turn an installed plugin off, and runs every plugin whatever
+  `--select` says);
+- peak memory: the largest resident set of the cold run (`getrusage` of the child).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fastapi_lint import cli  # noqa: E402
 from fastapi_lint.config import SettingsResolver  # noqa: E402
 from fastapi_lint.discovery import find_python_files  # noqa: E402
+from fastapi_lint.project.cache import CACHE_DIRECTORY  # noqa: E402
 
-ARGS = ["--exit-zero", "--silent"]  # plus `--jobs N` when given
+PYTHON = sys.executable
+LINT = [PYTHON, "-m", "fastapi_lint", "--exit-zero", "--silent"]
+
+FLOOR = """
+import ast, sys, warnings
+warnings.simplefilter("ignore")
+for name in open(sys.argv[1], encoding="utf-8").read().splitlines():
+    with open(name, "rb") as handle:
+        data = handle.read()
+    try:
+        ast.parse(data, filename=name)
+    except (SyntaxError, ValueError):
+        pass
+"""
+
+# flake8 exactly as installed, minus the fastapi-lint plugin.
+FLAKE8_WITHOUT = """
+import sys
+from flake8.plugins import finder
+found = finder.find_plugins
+finder.find_plugins = lambda *a, **k: [p for p in found(*a, **k) if p.package != "fastapi-lint"]
+from flake8.main.cli import main
+sys.exit(main())
+"""
+
+# Runs a command and prints its wall time and peak resident set (kB) on the last line.
+TIMED = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+elapsed = time.perf_counter() - start
+print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
 
 
-def _in_process(directory: str) -> float:
-    sink = io.StringIO()
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        cli.main([directory, *ARGS])
-    return time.perf_counter() - start
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """(seconds, peak kB) of one run of `argv` in a fresh process."""
+    out = subprocess.run([PYTHON, "-c", TIMED, *argv], capture_output=True, text=True, check=True, env=env)
+    seconds, kilobytes = out.stdout.split()
+    return float(seconds), int(kilobytes)
 
 
-def _command(argv: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
-
-
-def _report(label: str, times: list[float], files: int) -> None:
-    best, median = min(times), statistics.median(times)
-    print(
-        f"{label:<34} best {best * 1000:8.1f} ms  median {median * 1000:8.1f} ms  "
-        f"{files / best:8.0f} files/s  {best * 1000 / files:6.2f} ms/file"
-    )
+def first_fastapi_file(files: list[Path]) -> Path:
+    for path in files:
+        try:
+            if b"fastapi" in path.read_bytes():
+                return path
+        except OSError:
+            continue
+    return files[0]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("directory", nargs="?", default=str(ROOT / "tests" / "fixtures"))
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--jobs", help="passed to fastapi-lint (default: its own choice)")
+    parser.add_argument("tree", help="the project to measure (its cache directory is removed and rewritten)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measure; medians are printed")
+    parser.add_argument("--one-file", help="the file of the one-file run (default: the first importing fastapi)")
+    parser.add_argument("--skip-flake8", action="store_true")
     args = parser.parse_args()
-    if args.jobs:
-        ARGS.extend(["--jobs", args.jobs])
-    directory = os.path.abspath(args.directory)
-    files = len(find_python_files([directory], SettingsResolver().for_path).files)
+
+    tree = Path(args.tree).resolve()
+    files = find_python_files([str(tree)], SettingsResolver().for_path).files
     if not files:
-        print(f"no Python files under {directory}")
+        print(f"no Python files under {tree}")
         return 1
-    paths = find_python_files([directory], SettingsResolver().for_path).files
-    lines = sum(len(path.read_bytes().splitlines()) for path in paths)
-    print(f"{directory}: {files} files, {lines} lines; best of {args.repeat}; extra arguments: {ARGS[2:] or 'none'}")
+    lines = sum(path.read_bytes().count(b"\n") for path in files)
+    one = Path(args.one_file).resolve() if args.one_file else first_fastapi_file(files)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(str(p) for p in files))
+    cache = tree / CACHE_DIRECTORY
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    print(f"{tree}: {len(files)} files, {lines} lines; median of {args.runs} runs; {os.cpu_count()} CPUs "
+          f"(shared: compare the ratios, not the seconds); one file: {one.relative_to(tree)}")
 
-    _in_process(directory)  # warm-up: imports and the rule registry
-    _report("in process (no start-up)", [_in_process(directory) for _ in range(args.repeat)], files)
+    times: dict[str, list[float]] = {}
+    peak: list[int] = []
 
-    command = [sys.executable, "-m", "fastapi_lint", directory, *ARGS]
-    _report("command (with start-up)", [_command(command) for _ in range(args.repeat)], files)
-    startup = [_command([sys.executable, "-m", "fastapi_lint", "--version"]) for _ in range(args.repeat)]
-    print(f"{'start-up alone (--version)':<34} best {min(startup) * 1000:8.1f} ms")
-    bare = [_command([sys.executable, "-c", "pass"]) for _ in range(args.repeat)]
-    print(f"{'bare interpreter':<34} best {min(bare) * 1000:8.1f} ms")
+    def measure(label: str, argv: list[str]) -> None:
+        seconds, kilobytes = timed(argv, env)
+        times.setdefault(label, []).append(seconds)
+        if label == "cold":
+            peak.append(kilobytes)
+
+    for _ in range(args.runs):
+        measure("floor", [PYTHON, "-c", FLOOR, listing.name])
+        shutil.rmtree(cache, ignore_errors=True)
+        measure("cold", [*LINT, str(tree)])
+        measure("warm", [*LINT, str(tree)])
+        measure("one file, warm", [*LINT, str(one)])
+        shutil.rmtree(cache, ignore_errors=True)
+        measure("--no-project", [*LINT, "--no-project", "--no-cache", str(tree)])
+        if not args.skip_flake8:
+            measure("flake8 E9 with plugin", [PYTHON, "-m", "flake8", "--select", "E9", "--exit-zero", str(tree)])
+            measure("flake8 E9 without", [PYTHON, "-c", FLAKE8_WITHOUT, "--select", "E9", "--exit-zero", str(tree)])
+    os.unlink(listing.name)
+    shutil.rmtree(cache, ignore_errors=True)
+
+    median = {label: statistics.median(values) for label, values in times.items()}
+    floor, cold = median["floor"], median["cold"]
+    for label, value in median.items():
+        print(f"{label:<24} {value:8.2f} s   {value / floor:6.2f}x floor")
+    print()
+    print(f"cold / floor             {cold / floor:6.2f}   (goal <= 2.0)")
+    print(f"--no-project / floor     {median['--no-project'] / floor:6.2f}   (goal <= 1.3)")
+    print(f"warm / cold              {median['warm'] / cold:6.2f}   (goal <= 0.10)")
+    print(f"one file, warm           {median['one file, warm']:6.2f} s (goal <= 0.15 s)")
+    if not args.skip_flake8:
+        overhead = median["flake8 E9 with plugin"] / median["flake8 E9 without"] - 1
+        print(f"flake8 plugin overhead   {overhead * 100:+6.0f}%  (goal <= +25%)")
+    print(f"peak memory (cold)       {statistics.median(peak) / 1024:6.0f} MB (goal < 300 MB)")
     return 0
 
 
