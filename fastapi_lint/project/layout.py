@@ -16,7 +16,10 @@ only a file in none of these is checked on its own. A file's dotted module name 
   the project may also import it as a namespace package (`from src.acme.api import x`,
   as fastapi-best-practices does): `ProjectModel` resolves both spellings;
 - outside packages, the name is the path from the root (or `src/`): `main.py` is `main`,
-  `app/main.py` (a namespace package) is `app.main`.
+  `app/main.py` (a namespace package) is `app.main`; a package below a directory without
+  `__init__.py` (`api/v1/` with no `api/__init__.py`) is named from the package
+  (`v1.routes`), and `ProjectModel` also resolves the name the project imports it by
+  through the namespace directory (`api.v1.routes`).
 
 A directory holding its own `pyproject.toml` below the root is another project and is not
 part of this one.

@@ -77,6 +77,9 @@ class ProjectModel:
         self.source_prefix = None
         if root is not None and (root / SOURCE_DIRECTORY) in import_roots(root)[:-1]:
             self.source_prefix = SOURCE_DIRECTORY
+        # Directories without `__init__.py` above a package (`api/` above `api/v1/` in the
+        # hng boilerplate): the project imports `api.v1.routes` as well as `v1.routes`.
+        self.namespace_prefixes = _namespace_prefixes(self.modules.values())
         self._resolved: dict[str, Symbol | None] = {}
         self._pydantic: dict[str, bool] = {}
         self._chains: dict[tuple[str, str, tuple[str, ...]], Chain | None] = {}
@@ -113,6 +116,9 @@ class ProjectModel:
         else:
             if self.source_prefix is not None and parts[0] == self.source_prefix and len(parts) > 1:
                 return self._resolve(".".join(parts[1:]), depth + 1)
+            for prefix in self.namespace_prefixes:
+                if len(parts) > len(prefix) and tuple(parts[: len(prefix)]) == prefix:
+                    return self._resolve(".".join(parts[len(prefix):]), depth + 1)
             return None
         rest = parts[end:]
         if not rest:
@@ -372,6 +378,21 @@ class ProjectModel:
         found += [(m.path, 1, f"same module name `{m.module}` as another file: ignored") for m in self.duplicates]
         found += self.routing.notes
         return sorted(found)
+
+
+def _namespace_prefixes(modules: Iterable[ModuleSummary]) -> tuple[tuple[str, ...], ...]:
+    """The directories a module's path has above where its dotted name starts, when they
+    could be imported as namespace packages (`api/v1/routes/users.py` named
+    `v1.routes.users`: ("api",)); longest first."""
+    found: set[tuple[str, ...]] = set()
+    for module in modules:
+        directories = module.path.split("/")[:-1]
+        named = module.module.split(".")[:-1] if not module.is_package else module.module.split(".")
+        if named and len(directories) > len(named) and directories[len(directories) - len(named):] == named:
+            above = tuple(directories[: len(directories) - len(named)])
+            if above and above[0] != SOURCE_DIRECTORY and all(part.isidentifier() for part in above):
+                found.add(above)
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def _canonical_names(names: Iterable[str]) -> tuple[str, ...]:
