@@ -33,8 +33,8 @@ from .patterns import absolute
 from .fixes import with_settings_applied
 from .fixes.command import FixOptions, add_fix_arguments, fix_options, fix_stdin
 from .output import (
-    FORMATS, TEXT_FORMATS, FixStatus, FixSummary, display_path, fix_summary, format_diagnostics,
-    format_statistics, statistics, summary_text,
+    COMPLETE_FIX_FORMATS, FORMATS, SOURCE_FORMATS, TEXT_FORMATS, FixStatus, FixSummary, display_path, fix_summary,
+    format_diagnostics, format_statistics, statistics, summary_text,
 )
 from .rules import all_rules, rule_by_code_or_name
 from .project.routes import add_project_arguments, routes_command, session_for_check
@@ -107,6 +107,8 @@ def _check_parser() -> argparse.ArgumentParser:
     output.add_argument("--output-format", choices=FORMATS, default="concise")
     output.add_argument("--statistics", action="store_true", help="count diagnostics per rule instead")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are diagnostics")
+    output.add_argument("--add-noqa", action="store_true",
+                        help="add `# noqa: CODE` to every line with a diagnostic, and exit")
     verbosity = output.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print diagnostics, nothing else")
     verbosity.add_argument("-s", "--silent", action="store_true", help="print nothing (exit code only)")
@@ -154,6 +156,8 @@ def check_command(argv: list[str]) -> int:
     log = sys.stderr
     resolver = SettingsResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
     fixes = fix_options(args, resolver)
+    if args.add_noqa and (args.paths == ["-"] or args.stdin_filename):
+        raise UsageError("--add-noqa edits files: it cannot read stdin")
     if args.paths == ["-"] or args.stdin_filename:
         run = _check_stdin(args, resolver, fixes)
         # With fixes, stdout carries the fixed source (or the diff): the report goes to stderr.
@@ -176,10 +180,12 @@ def check_command(argv: list[str]) -> int:
         log.write("warning: No Python files found under the given path(s)\n")
 
     projects = session_for_check(args, discovery.files, resolver, log)
+    if args.add_noqa:
+        return _add_noqa(args, discovery, resolver, fixes, projects)
     run = check_files(
         discovery.files, resolver,
-        jobs=args.jobs, keep_source=args.output_format == "full", verbose=args.verbose, fix_mode=fixes.mode,
-        projects=projects, complete_fixes=args.output_format in ("json", "json-lines"),
+        jobs=args.jobs, keep_source=args.output_format in SOURCE_FORMATS, verbose=args.verbose,
+        fix_mode=fixes.mode, projects=projects, complete_fixes=args.output_format in COMPLETE_FIX_FORMATS,
     )
     for missing in discovery.missing:
         # As ruff's E902: a diagnostic (no rule code), the run goes on, exit status 1.
@@ -199,6 +205,25 @@ def check_command(argv: list[str]) -> int:
         elapsed = time.perf_counter() - started
         log.write(f"fastapi-lint: checked {run.files} file{'s' if run.files != 1 else ''} in {elapsed:.3f}s\n")
     return _exit_code(args, run, fixes)
+
+
+def _add_noqa(args: argparse.Namespace, discovery, resolver: SettingsResolver, fixes: FixOptions, projects) -> int:
+    """`--add-noqa`, as ruff's: the files' current diagnostics get directives; `Added N noqa
+    directives.` on stderr; exit 0 (a file that could not be edited is reported)."""
+    from .add_noqa import add_noqa_to_files
+
+    log = sys.stderr
+    if fixes.mode is not None:
+        log.write("warning: --fix is incompatible with --add-noqa.\n")
+    run = check_files(discovery.files, resolver, jobs=args.jobs, keep_source=False, verbose=args.verbose,
+                      projects=projects)
+    added, problems = add_noqa_to_files(run.diagnostics)
+    if not args.silent:
+        for message in [*run.internal_errors, *problems]:
+            log.write(f"error: {message}\n")
+    if added and not (args.quiet or args.silent):
+        log.write(f"Added {added} noqa directive{'' if added == 1 else 's'}.\n")
+    return 0
 
 
 def _exit_code(args: argparse.Namespace, run: Run, fixes: FixOptions) -> int:
@@ -247,9 +272,12 @@ def _check_stdin(args: argparse.Namespace, resolver: SettingsResolver, fixes: Fi
     if fixes.mode is None:
         result = check_source(data, filename, settings)
         diagnostics = with_settings_applied(result.diagnostics, settings)
-        if args.output_format in ("json", "json-lines") and result.error is None:
+        if args.output_format in COMPLETE_FIX_FORMATS and result.error is None:
             diagnostics = complete(diagnostics, decode_source(data))
-        return Run(diagnostics=diagnostics, files=1)
+        run = Run(diagnostics=diagnostics, files=1)
+        if args.output_format in SOURCE_FORMATS and result.error is None:
+            run.sources[filename] = decode_source(data)
+        return run
     return fix_stdin(data, filename, settings, fixes)
 
 

@@ -8,6 +8,7 @@
   `end_location`, `filename` (absolute), `fix`, `location`, `message`, `noqa_row`, `url`.
 - `json-lines`: one such object per line.
 - `github`: GitHub Actions workflow commands (`::error title=...::...`).
+- `sarif`: SARIF 2.1.0 for GitHub code scanning (`sarif.py`).
 
 The text formats end with ruff's summary (`Found 3 errors.` / `All checks passed!`), on
 stdout like ruff, unless `--quiet`. When fixes exist, a fixable diagnostic is marked
@@ -27,7 +28,11 @@ from typing import Iterable
 from .diagnostics import Diagnostic
 from .fixes import Applicability, Fix
 
-FORMATS = ("concise", "full", "grouped", "json", "json-lines", "github")
+FORMATS = ("concise", "full", "grouped", "json", "json-lines", "github", "sarif")
+# The formats that carry every edit of a fix (the imports a fix needs, as edits), and the
+# ones that need the checked files' text.
+COMPLETE_FIX_FORMATS = ("json", "json-lines", "sarif")
+SOURCE_FORMATS = ("full", "sarif")
 TEXT_FORMATS = ("concise", "full", "grouped")
 SYNTAX_ERROR_NAME = "syntax-error"
 
@@ -181,6 +186,10 @@ def format_diagnostics(
         return format_json_lines(diagnostics)
     if output_format == "github":
         return format_github(diagnostics)
+    if output_format == "sarif":
+        from .sarif import format_sarif
+
+        return format_sarif(diagnostics, sources)
     raise ValueError(f"unknown output format {output_format!r}")
 
 
