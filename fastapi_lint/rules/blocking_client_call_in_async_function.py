@@ -25,6 +25,9 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
     - `redis.Redis` (also `StrictRedis`, `redis.from_url`) commands and pipeline
       `execute()`;
     - `boto3` client and resource calls;
+    - Stripe's API through stripe-python's resources (`stripe.Customer.create(...)`,
+      `stripe.checkout.Session.retrieve(...)`, ... : each an HTTPS request; their
+      `_async` twins, `await stripe.Customer.create_async(...)`, are not reported);
     - `smtplib.SMTP`/`SMTP_SSL` and `ftplib.FTP` (constructed with a host, which
       connects) and their commands;
     - `socket.create_connection`, `getaddrinfo`, `gethostbyname`, and `connect`, `recv`,

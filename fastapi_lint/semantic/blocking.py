@@ -122,6 +122,12 @@ _SESSION_IO = _words(
     "execute exec scalar scalars get get_one commit flush refresh merge rollback connection "
     "bulk_save_objects bulk_insert_mappings bulk_update_mappings"
 )
+# The request-making methods of stripe-python's resources (each has an `_async` twin).
+_STRIPE_REQUESTS = _words(
+    "create retrieve modify delete list search cancel capture confirm pay void_invoice "
+    "finalize_invoice send_invoice mark_uncollectible upcoming list_line_items "
+    "create_source retrieve_source modify_source delete_source list_sources"
+)
 _SQL_CURSOR = _words("execute executemany executescript fetchone fetchmany fetchall callproc")
 _SMTP = _words(
     "connect login starttls ehlo helo ehlo_or_helo_if_needed sendmail send_message quit noop "
@@ -241,6 +247,9 @@ def classify_blocking_call(
         if method[:1].islower() and method not in _BOTO3_RESOURCE_NO_IO:
             api = "boto3.resource(...)" + target[len(_BOTO3_RESOURCE):]
             return BlockingCall(CLIENT, api, "use `aioboto3`")
+    elif owner.startswith("stripe.") and owner.rpartition(".")[2][:1].isupper() and method in _STRIPE_REQUESTS:
+        # `stripe.Customer.create(...)`: a synchronous HTTPS request to Stripe's API.
+        return BlockingCall(CLIENT, target, f"use `await {target}_async(...)` (stripe-python 8.10+)")
     if _matches_extra(target, extra_blocking):
         return BlockingCall(CLIENT, target, "")
     return None
