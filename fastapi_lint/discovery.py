@@ -1,12 +1,15 @@
 """Which files to check, found as ruff finds them.
 
-- Directories are walked for `*.py` and `*.pyi` files, skipping what `exclude` (ruff's
+- Directories are walked for `*.py` files, skipping what `exclude` (ruff's
   default list unless configured) and `extend-exclude` match, and, with
   `respect-gitignore` (the default), what `.gitignore` files ignore. As in ruff (the
   `ignore` crate), `.gitignore` files count only inside a git work tree (a `.git` above
   or at the walked directory), together with `.git/info/exclude`; `.ignore` files count
   everywhere. Deeper ignore files win over shallower ones; an ignored directory is not
-  entered. Symlinked directories are not followed.
+  entered. Symlinked directories are not followed. Unlike ruff, stubs (`*.pyi`) are not
+  walked: every rule here is about what code does when it runs, and a stub never runs
+  (gradio ships a `.pyi` copy of each component beside its `.py`: walking both reported
+  the same call twice).
 - A file named on the command line is always checked, whatever its name, unless
   `force-exclude` is on and an exclude pattern matches it or one of its parents.
 """
@@ -24,7 +27,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     import pathspec
 
-PYTHON_SUFFIXES = (".py", ".pyi")
+PYTHON_SUFFIXES = (".py",)
 
 
 @dataclass(frozen=True)

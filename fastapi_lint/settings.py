@@ -193,7 +193,7 @@ class Settings:
         if filename is None:
             return list(rules)
         if self.async_scope != "all" and is_test_file(filename, self.anchor):
-            rules = [rule for rule in rules if not rule.async_code]
+            rules = [rule for rule in rules if not (rule.async_code or rule.skips_test_code)]
         file_ignores = [e.strip().upper() for e in self.ignored_for_file(filename)]
         if not file_ignores:
             return list(rules)

@@ -341,7 +341,7 @@ def test_pre_commit_hook_runs_the_console_script() -> None:
     [hook] = hooks
     assert hook["id"] == "fastapi-lint"
     assert hook["language"] == "python"
-    assert hook["types_or"] == ["python", "pyi"]
+    assert hook["types"] == ["python"]  # not stubs: a .pyi never runs
     assert hook["require_serial"] is False
     # The entry is the console script this package installs; like ruff's hook it passes
     # --force-exclude so that files pre-commit names one by one still honour `exclude`.

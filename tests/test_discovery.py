@@ -16,9 +16,10 @@ def git_init(path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(path)], check=True, capture_output=True)
 
 
-def test_python_and_stub_files_are_found_sorted(tmp_path: Path) -> None:
+def test_python_files_are_found_sorted_and_stubs_are_not(tmp_path: Path) -> None:
+    # A stub never runs, and every rule is about what code does when it runs.
     write(tmp_path, {"b.py": "", "a.pyi": "", "pkg/c.py": "", "notes.txt": "", "script": "", "pkg/data.json": ""})
-    assert shown_files(cwd=tmp_path) == ["a.pyi", "b.py", "pkg/c.py"]
+    assert shown_files(cwd=tmp_path) == ["b.py", "pkg/c.py"]
 
 
 def test_ruffs_default_excludes(tmp_path: Path) -> None:

@@ -126,6 +126,8 @@ class Client:
                     said = response.text
                 said = said if isinstance(said, str) else json.dumps(said)
         endpoint = self.recorder.scope.get("endpoint")
+        # Which route took it: one handler may sit under several paths (stacked decorators).
+        self.route_path = getattr(self.recorder.scope.get("route"), "path", None)
         return status, getattr(endpoint, "__name__", None), said
 
 
@@ -174,7 +176,11 @@ def test_reported_routes_never_answer(path):
             key = preferred(finding.methods)
             status, endpoint, said = client.answer(key, finding.example)
             shadowed = handler_name(finding.route)
-            assert shadowed not in (endpoint, said), (path.name, finding.message, finding.example)
+            if shadowed in {handler_name(e) for e in finding.earlier if e.route is not None}:
+                # One handler under both paths: the earlier route took it, with its parameters.
+                assert client.route_path not in (finding.route.path, finding.route.route.path), finding.message
+            else:
+                assert shadowed not in (endpoint, said), (path.name, finding.message, finding.example)
             if all(e.route is not None for e in finding.earlier):
                 earlier_names = {handler_name(e) for e in finding.earlier}
                 assert endpoint in earlier_names, (finding.message, status, endpoint, said)
@@ -211,9 +217,15 @@ def test_routes_left_alone_answer(path):
                     if takes(e, key) and pattern_of(e) and not branches.exclusive(e, resolved)
                 ]
                 witness = covers(earlier, pattern)
-                assert not witness.included, (path.name, resolved.label)
-                status, endpoint, said = client.answer(key, witness.path)
                 name = handler_name(resolved)
+                if witness.included:
+                    # Left alone although an earlier route takes its requests: that route
+                    # runs the same handler, which answers the same (`stacked_pages.py`).
+                    status, endpoint, said = client.answer(key, pattern.sample)
+                    assert (endpoint, said) == (name, name), (path.name, resolved.label, endpoint, said)
+                    checked += 1
+                    continue
+                status, endpoint, said = client.answer(key, witness.path)
                 assert endpoint == name, (resolved.label, key, witness.path, status, endpoint)
                 assert said == name or status == 422, (resolved.label, key, witness.path, status, said)
                 checked += 1

@@ -138,6 +138,34 @@ def test_async_scope_all_reports_test_code_too(tmp_path: Path) -> None:
     assert found("--async-scope", "application", cwd=root) == {("app/main.py", "FPI101"), ("test_routes.py", "FPI400")}
 
 
+# A test of telemetry builds a route whose handler ignores `{item_id}` on purpose (as
+# FastAPI's own tests/test_telemetry does): the path-parameter rules leave test code alone.
+ROUTE_IN_A_TEST = """\
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+
+
+def test_span_names_the_route_template():
+    router = APIRouter()
+
+    def endpoint():
+        return "ok"
+
+    router.add_api_route("/items/{item_id}", endpoint)
+    app = FastAPI()
+    app.include_router(router)
+    assert TestClient(app).get("/items/3").status_code == 200
+"""
+
+
+def test_path_parameter_rules_skip_test_code_unless_async_scope_is_all(tmp_path: Path) -> None:
+    write(tmp_path, {"tests/test_telemetry.py": ROUTE_IN_A_TEST, "app/main.py": ROUTE_IN_A_TEST.replace("def test_", "def build_")})
+    assert found("--select", "FPI41", cwd=tmp_path) == {("app/main.py", "FPI410")}
+    assert found("--select", "FPI41", "--async-scope", "all", cwd=tmp_path) == {
+        ("app/main.py", "FPI410"), ("tests/test_telemetry.py", "FPI410"),
+    }
+
+
 def test_a_test_file_named_on_its_own_is_still_test_code(tmp_path: Path) -> None:
     root = project(tmp_path)
     result = run("tests/test_api.py", cwd=root)

@@ -67,6 +67,10 @@ class Rule:
     # report only in code an application serves (`served_scope.py`), in test code only
     # with `async-scope = "all"` (`test_code.py`).
     async_code: ClassVar[bool] = False
+    # True for rules about what a route declares (FPI410-FPI412): an application a test
+    # builds declares what the test needs (a handler that ignores its `{item_id}` on
+    # purpose), so they skip test code too, unless `async-scope = "all"`.
+    skips_test_code: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = ()
 
     def __init__(self, checker: Checker, option_values: dict[str, Any]) -> None:

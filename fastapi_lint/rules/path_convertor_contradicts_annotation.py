@@ -24,6 +24,9 @@ class PathConvertorContradictsAnnotation(Rule):
     `{key:uuid}` with `str`, `int`, `float` or `bool` (also inside `Optional[...]`,
     `... | None` and `Annotated[..., Path()]`).
 
+    Test code is not checked (unless `async-scope = "all"`): a test's application
+    declares what the test needs, mistakes included.
+
     ## Why is this bad?
     Starlette converts the segment before FastAPI validates it: `{item_id:int}` hands the
     endpoint the integer `5`, not the string `"5"`, and Pydantic 2 does not turn an `int`
@@ -70,6 +73,7 @@ class PathConvertorContradictsAnnotation(Rule):
     """
 
     code = "FPI412"
+    skips_test_code = True
     name = "path-convertor-contradicts-annotation"
     message = "Annotation rejects every value the path convertor produces"
 

@@ -14,6 +14,9 @@ class PathParameterNameMismatch(Rule):
     `itemid: int`, `item_ids`, `itemId`, `itme_id`), when the parameter is a plain one that FastAPI
     reads from the query string.
 
+    Test code is not checked (unless `async-scope = "all"`): a test's application
+    declares what the test needs, mistakes included.
+
     ## Why is this bad?
     FastAPI matches path parameters by name. A parameter that does not match becomes a
     query parameter: without a default it is a required one, so every request to the
@@ -57,6 +60,7 @@ class PathParameterNameMismatch(Rule):
     """
 
     code = "FPI411"
+    skips_test_code = True
     name = "path-parameter-name-mismatch"
     message = "Parameter name differs from the path parameter it was meant for"
 

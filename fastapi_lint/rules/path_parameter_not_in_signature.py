@@ -36,7 +36,10 @@ class PathParameterNotInSignature(Rule):
     dependency or annotation imported from another module of the project as one that may
     receive anything, and sees only the includes of its own module. A
     parameter whose name is a near miss of the path parameter's is FPI411's report
-    instead.
+    instead. A `{name:path}` parameter is left alone: a catch-all (a single-page app's
+    fallback route, `/{full_path:path}`) answers whatever path it is given by design.
+    Test code is not checked (unless `async-scope = "all"`): a test's application
+    declares what the test needs, such as a handler that ignores its parameter.
 
     This is ruff's FAST003, with the dependency tree followed: ruff only reads the
     endpoint's own parameters, so a `/{case_id}` route whose dependency reads
@@ -91,6 +94,7 @@ class PathParameterNotInSignature(Rule):
     """
 
     code = "FPI410"
+    skips_test_code = True
     name = "path-parameter-not-in-signature"
     message = "Path parameter is not received by the endpoint or its dependencies"
 
@@ -99,6 +103,8 @@ class PathParameterNotInSignature(Rule):
         near_misses = near_miss_names(route_params(self))
         for found in route_params(self):
             for param in found.unreceived():
+                if param.convertor == "path":
+                    continue  # a catch-all: ignoring which path it caught is the idiom
                 key = (id(found.route), param.name)
                 if key in reported or key in near_misses:
                     continue

@@ -42,7 +42,11 @@ class ShadowedRoute(Rule):
     routers included from other modules. A router that no application includes is checked
     on its own. When applications are built at module level, a route they
     serve is judged in them only: an application built inside a function (a test fixture's,
-    a factory's) neither hides nor adds a verdict about it. When a project has several
+    a factory's) neither hides nor adds a verdict about it. Nor is a route reported when the
+    route that takes its requests runs the same handler with the same registration
+    arguments (stacked decorators, `@router.get("/admin/{page}")` above
+    `@router.get("/admin/limits")` on one `index`) and the handler never reads a path
+    parameter the earlier route fills: the answer is the same. When a project has several
     module-level applications, the message names the one it is about.
 
     ## Why is this bad?
@@ -248,6 +252,7 @@ def _entries(resolved_routes) -> list[_Entry]:
 def _shadowing(earlier: list[_Entry], later: _Entry) -> _Shadowing | None:
     """The first earlier route or mount that matches every path of `later` for one of its
     methods; failing that, several earlier routes that do so together."""
+    earlier = [candidate for candidate in earlier if not _same_answer(candidate, later)]
     for candidate in earlier:
         keys = candidate.shared(later)
         if keys:
@@ -262,6 +267,33 @@ def _shadowing(earlier: list[_Entry], later: _Entry) -> _Shadowing | None:
             if inclusion.included:
                 return _Shadowing(_necessary(group, later), frozenset({key}), inclusion.path)
     return None
+
+
+def _same_answer(earlier: _Entry, later: _Entry) -> bool:
+    """The earlier route runs the later one's handler, registered with the same arguments
+    but the path, and the handler uses none of the earlier path's parameters: whichever
+    route takes the request, the client gets the same answer (lnbits stacks a dozen page
+    paths on one `index`)."""
+    first, second = earlier.resolved.route, later.resolved.route
+    if first is None or second is None or first.handler is None or first.handler is not second.handler:
+        return False
+    if first.owner is not second.owner or earlier.resolved.via != later.resolved.via:
+        return False
+    if {k: ast.dump(v) for k, v in first.keywords.items() if k != "path"} != {
+        k: ast.dump(v) for k, v in second.keywords.items() if k != "path"
+    }:
+        return False
+    filled = {p.name for p in earlier.pattern.parts if isinstance(p, paths.Param)}
+    filled -= {p.name for p in later.pattern.parts if isinstance(p, paths.Param)}
+    handler = first.handler
+    read = set()
+    for statement in getattr(handler, "body", []):
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                read.add(node.id)
+            elif isinstance(node, ast.Attribute) and node.attr == "path_params":
+                return False  # `request.path_params[...]`: it may read any of them
+    return not (filled & read)
 
 
 def _necessary(group: list[_Entry], later: _Entry) -> list[_Entry]:
