@@ -56,6 +56,16 @@ class StatusFinder:
                         return True
         return False
 
+    @staticmethod
+    def renders_page(function: ast.AST) -> bool:
+        """It returns a rendered template (`templates.TemplateResponse(...)`): an HTML form
+        handler, whose browser expects a page or a redirect, not a 201."""
+        return any(
+            isinstance(node, ast.Return) and isinstance(node.value, ast.Call)
+            and _last_name(node.value.func) == "TemplateResponse"
+            for node in _own_nodes(function)
+        )
+
     def _is_error(self, status: ast.expr | None) -> bool:
         if status is None:
             return False

@@ -102,7 +102,9 @@ class PostRouteWithout201(Rule):
     `status.HTTP_201_CREATED`, `HTTP_201_CREATED`, `HTTPStatus.CREATED`), `**kwargs` in
     the decorator, `response.status_code = ...` in the handler, a Starlette/FastAPI
     response built with a status code (keyword or positional) in the handler or in a
-    same-module helper whose call the handler returns, or a returned redirect. A status
+    same-module helper whose call the handler returns, or a returned redirect. Nor is a
+    handler that renders a page (`return templates.TemplateResponse(...)`): a browser's
+    form post expects a page or a redirect back, not a 201. A status
     code known to be an error (`409`, `status.HTTP_409_CONFLICT`) does not count: set in an
     error branch, it leaves the success path at 200. Webhooks (`app.webhooks.post`,
     `FastAPI(webhooks=router)`) and routers used as `callbacks=router.routes` only
@@ -248,7 +250,7 @@ class PostRouteWithout201(Rule):
             if not named:
                 continue
             status = StatusFinder(self.model)
-            if status.sets_status(route.handler):
+            if status.sets_status(route.handler) or status.renders_page(route.handler):
                 continue
             found = evidence.of(route.handler)
             own = found.best_own()
