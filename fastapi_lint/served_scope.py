@@ -7,7 +7,8 @@ application runs it, through which calls: `project/serving.py`); this is where a
 checked file's findings meet the answer. A finding of an async rule (`Rule.async_code`)
 is kept when the `async def` it is in is served, and its message then says how
 ("in `GET /orders/{order_id}`", "reached from dependency `get_db`"); it is dropped when
-the project has entries and none of them reaches the function. A function the project
+the project has entries and none of them reaches the function, or only a lifespan,
+startup or shutdown handler does (it runs while no request is being served). A function the project
 does not know (its file changed since the project was read) is kept, unannotated: the
 analysis never hides what it has not seen. For the same reason a file checked on its
 own (`--no-project`, stdin) drops nothing: its callers may be in other modules; its
@@ -51,6 +52,12 @@ def keep_served(checker: Checker, diagnostics: list[Diagnostic], drop: bool = Tr
             called = qualname is not None  # the finding is in a helper that function calls
             qualname = qualname or functions.qualname_at(diagnostic.location.row)
             reach = serving.reach(qualname) if qualname is not None else None
+            if reach is None and qualname is not None:
+                # Startup/shutdown code: no request waits for it. Dropped like unserved
+                # code, but named at the wider scopes (and when the file is checked alone).
+                reach = serving.startup_reach(qualname)
+                if reach is not None and drop and project.knows_function(qualname):
+                    continue
             if reach is not None and called:
                 reach = dataclasses.replace(reach, direct=False)
             if reach is not None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from cli_helpers import run, write
 
 ROUTES = """\
+import os
 import time
-
 from fastapi import APIRouter
 
 router = APIRouter()
@@ -19,7 +19,7 @@ items = []
 
 @router.post("/items")
 async def create_item(name: str):
-    items.append(name)
+    os.makedirs(f"uploads/{name}")
     db.add(name)
     return {"id": len(items)}
 

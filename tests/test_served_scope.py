@@ -48,7 +48,7 @@ def test_each_finding_names_the_entry_that_serves_it(served: Path) -> None:
         ("orders/services.py", 16): "(reached from `POST /api/orders/`)",  # a background task
         ("orders/api.py", 32): "(in `WEBSOCKET /api/orders/live`)",
         ("orders/deps.py", 5): "(in dependency `get_settings`)",  # a sub-dependency
-        ("orders/lifespan.py", 7): "(in lifespan `lifespan`)",
+        ("orders/lifespan.py", 9): "(in a task started by lifespan `lifespan`)",
         ("orders/middleware.py", 9): "(in middleware `AuditMiddleware`)",
         ("orders/middleware.py", 20): "(in middleware `RequestTimer`)",
         ("orders/middleware.py", 27): "(in middleware `add_process_time`)",
@@ -64,6 +64,7 @@ def test_code_no_application_runs_is_reported_only_when_asked(served: Path) -> N
         ("orders/worker.py", 10),  # a worker process
         ("orders/services.py", 21),  # called by the CLI and the worker only
         ("scripts/seed.py", 6),  # a script
+        ("orders/lifespan.py", 15),  # the lifespan's startup: no request is served yet
     }
     default = _found(run_json(".", "--no-cache", cwd=served), served)
     application = _found(run_json(".", "--no-cache", "--async-scope", "application", cwd=served), served)
@@ -74,6 +75,9 @@ def test_code_no_application_runs_is_reported_only_when_asked(served: Path) -> N
     # Served findings keep their entry at every scope; the others have none to name.
     assert application[("orders/services.py", 11)] == default[("orders/services.py", 11)]
     assert "reached from" not in application[("orders/cli.py", 17)]
+    assert application[("orders/lifespan.py", 15)].endswith(
+        "(in lifespan `lifespan`, which runs before the application serves or after it stops)"
+    )
     # Tests only with "all", and a test's own application makes nothing served.
     assert ("tests/test_orders.py", 17) in everything
     assert ("tests/test_orders.py", 17) not in application
@@ -190,19 +194,26 @@ def test_an_unknown_scope_is_a_usage_error(served: Path) -> None:
 def test_what_is_reported_as_served_is_what_the_application_runs(served: Path, monkeypatch) -> None:
     """The claim, run: serve the fixture's application (lifespan, middleware, every route,
     the websocket, the exception handler, the background task) and record which of the
-    project's functions really run. Every finding said to be served is in one of them;
-    the CLI's, the worker's and the script's functions never run."""
+    project's functions really run, and when. Every finding said to be served is in one
+    that runs while requests are served; one said to be startup code runs, but only
+    before the first request or after the last; the CLI's, the worker's and the
+    script's functions never run."""
     findings = run_json(".", "--no-cache", "--async-scope", "application", cwd=served)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     monkeypatch.setattr(requests, "post", lambda *a, **k: None)
     monkeypatch.setattr(requests, "get", lambda *a, **k: None)
     ran: set[tuple[str, int]] = set()  # (file, first line) of each function that ran
+    while_serving: set[tuple[str, int]] = set()  # ... that ran (or resumed) between requests' start and end
+    phase = ["startup"]
     root = str(served.resolve())
 
     def profile(frame, event, arg):
+        # A coroutine resumed is a "call" too: a task that runs on is seen in each phase.
         if event == "call" and frame.f_code.co_filename.startswith(root):
             path = Path(frame.f_code.co_filename).relative_to(root).as_posix()
             ran.add((path, frame.f_code.co_firstlineno))
+            if phase[0] == "serving":
+                while_serving.add((path, frame.f_code.co_firstlineno))
 
     sys.path.insert(0, root)
     try:
@@ -212,12 +223,15 @@ def test_what_is_reported_as_served_is_what_the_application_runs(served: Path, m
         sys.setprofile(profile)
         threading.setprofile(profile)  # TestClient runs the application in another thread
         try:
-            with TestClient(main.app) as client:
+            with TestClient(main.app) as client:  # returns once the lifespan's startup is done
+                phase[0] = "serving"
                 assert client.get("/api/orders/7").status_code == 200
                 assert client.post("/api/orders/").status_code == 201
                 assert client.delete("/api/orders/7").status_code == 409
                 with client.websocket_connect("/api/orders/live"):
                     pass
+                time.perf_counter()  # the lifespan's task has had the loop between requests
+                phase[0] = "shutdown"
         finally:
             sys.setprofile(None)
             threading.setprofile(None)
@@ -237,9 +251,15 @@ def test_what_is_reported_as_served_is_what_the_application_runs(served: Path, m
             decorated -= 1  # code objects of decorated functions start at the decorator
         return path, decorated + 1
 
-    said_served = {function_of(d) for d in findings if "(in " in d["message"] or "reached from" in d["message"]}
-    said_unserved = {function_of(d) for d in findings} - said_served
-    assert len(said_served) == 10 and said_served <= ran
+    startup = "which runs before the application serves or after it stops"
+    said_startup = {function_of(d) for d in findings if startup in d["message"]}
+    said_served = {
+        function_of(d) for d in findings
+        if ("(in " in d["message"] or "reached from" in d["message"]) and startup not in d["message"]
+    }
+    said_unserved = {function_of(d) for d in findings} - said_served - said_startup
+    assert len(said_served) == 10 and said_served <= while_serving
+    assert said_startup == {("orders/lifespan.py", 13)} and said_startup <= ran - while_serving
     assert said_unserved and not said_unserved & ran
 
 

@@ -90,9 +90,11 @@ class ProjectRouting:
         kind = event["type"]
         if kind == "route":
             ref = _ref(module, event, event["position"], custom_matching=event["custom_matching"])
+            answer = event.get("answer")
             route = fm.Route(
                 obj, event["kind"], frozenset(event["methods"]), event["path"], ref, Handler(event["handler"]), {},
                 own_prefix=event["own_prefix"], scope=scope,
+                answer=(f"{module.module}:{answer[0]}", frozenset(answer[1])) if answer else None,
             )
             return route
         ref = _ref(module, event, event["position"], text=event.get("text", ""))

@@ -20,6 +20,14 @@ most once on the way from an entry. An `async def` no entry reaches (a test, a C
 command, a worker started with `asyncio.run`, a script) does not stall any request: the
 async rules report it only with `async-scope = "application"` or `"all"`.
 
+Lifespan code, startup and shutdown handlers run before the server accepts its first
+connection (uvicorn completes the lifespan startup first) or after it has stopped
+serving: a blocking call there delays starting or stopping, no request waits for it
+(`tests/test_served_scope_runtime.py` runs it). Code only they reach is *startup code*:
+not served, reported with `async-scope = "application"`, and named so. What they start
+as a task (`asyncio.create_task(poll())`, `tg.start_soon(worker)`) runs while the
+application serves, and is served.
+
 A project (or a lone file) with no entry at all gives no evidence either way: all of its
 code counts as served.
 """
@@ -36,8 +44,10 @@ from .summary import METHOD_BY_NAME, FunctionSummary
 
 # Which entry names a function reached from several: the most specific for a developer.
 _PRIORITY = ("route", "dependency", "middleware", "lifespan", "event handler", "startup handler",
-             "shutdown handler", "exception handler", "endpoint")
+             "shutdown handler", "exception handler", "endpoint", "task")
 _MIDDLEWARE_METHODS = ("dispatch", "__call__")
+# Entries the application runs before it serves (startup) or after (shutdown).
+_STARTUP_KINDS = frozenset({"lifespan", "event handler", "startup handler", "shutdown handler"})
 # `storage.read_lease()` on an object whose type is unknown (a factory's result, a
 # parameter) reaches the project's methods of that name when there are at most this
 # many: one interface with a few implementations, not a name every class has.
@@ -57,29 +67,51 @@ class Reach:
 
     entry: Entry
     direct: bool
+    startup: bool = False  # only a lifespan/startup/shutdown entry reaches it
 
     def describe(self) -> str:
-        return f"in {self.entry.label}" if self.direct else f"reached from {self.entry.label}"
+        where = f"in {self.entry.label}" if self.direct else f"reached from {self.entry.label}"
+        return f"{where}, which runs before the application serves or after it stops" if self.startup else where
 
 
 class Serving:
     def __init__(self, project) -> None:
         self.project = project
         self._reached: dict[str, Reach] | None = None
+        self._startup: dict[str, Reach] = {}
         self._methods: dict[str, list[FunctionSummary]] | None = None
 
     @property
     def has_entries(self) -> bool:
-        return bool(self._reach_map())
+        return bool(self._reach_map()) or bool(self._startup)
 
     def reach(self, qualname: str) -> Reach | None:
+        """How the application runs it while serving requests (None: it does not)."""
         return self._reach_map().get(qualname)
+
+    def startup_reach(self, qualname: str) -> Reach | None:
+        """How it runs only at startup or shutdown, when it is not served."""
+        self._reach_map()
+        return None if qualname in self._reached else self._startup.get(qualname)
 
     # ------------------------------------------------------------------ building
 
     def _reach_map(self) -> dict[str, Reach]:
         if self._reached is None:
-            self._reached = self._walk(self._entries())
+            entries = self._entries()
+            startup = [entry for entry in entries if entry.kind in _STARTUP_KINDS]
+            self._startup = self._walk(startup)
+            # What startup code starts as a task runs while the application serves.
+            tasks = [
+                Entry(started, "task", f"a task started by {reach.entry.label}")
+                for qualname, reach in self._startup.items()
+                for function in [self.project._defined_function(qualname)] if function is not None
+                for name in function.spawns
+                for started in [callee.qualname for callee in self._callees(name)]
+            ]
+            serving = [entry for entry in entries if entry.kind not in _STARTUP_KINDS]
+            self._reached = self._walk(serving + tasks)
+            self._startup = {q: Reach(r.entry, r.direct, startup=True) for q, r in self._startup.items()}
         return self._reached
 
     def _entries(self) -> list[Entry]:

@@ -15,6 +15,13 @@ from ..semantic.scopes import CallContext, FunctionScope
 from .summary import METHOD_BY_NAME, CallSummary, ClassSummary, FunctionSummary, ModuleSummary, RouterSummary
 
 _MAX_TEXT = 60
+# Calls that start their first argument as a task on the loop (asyncio, anyio, trio).
+_TASK_STARTERS = frozenset({"create_task", "ensure_future", "start_soon", "run_coroutine_threadsafe"})
+
+
+def _answer_json(route: fm.Route) -> list | None:
+    answer = fm.answer_of(route)
+    return None if answer is None else [answer[0], sorted(answer[1])]
 
 
 def _position(node: ast.AST) -> list[int]:
@@ -89,6 +96,7 @@ class Summarizer:
             self.model.role_of(function.node),
         )
         summary.reaches = self._reaches(function)
+        summary.spawns = self._spawns(function)
         summary.memoised = self.model.is_memoised(function)
         for record in function.calls:
             if record.awaited:
@@ -119,6 +127,23 @@ class Summarizer:
                     name = self.model.resolve(arg, function)
                     if name and not name.startswith("builtins."):
                         found[name] = None
+        return list(found)
+
+    def _spawns(self, function: FunctionScope) -> list[str]:
+        """The project-looking functions it starts as tasks: `asyncio.create_task(poll())`,
+        `loop.create_task(...)`, `asyncio.ensure_future(...)`, `tg.start_soon(worker, ...)`."""
+        found: dict[str, None] = {}
+        for record in function.calls:
+            func = record.call.func
+            if not (isinstance(func, ast.Attribute) and func.attr in _TASK_STARTERS) or not record.call.args:
+                continue
+            started = record.call.args[0]
+            if isinstance(started, ast.Call):  # a coroutine object: the function it came from
+                started = started.func
+            if isinstance(started, (ast.Name, ast.Attribute)):
+                name = self.model.resolve(started, function)
+                if name and not name.startswith("builtins."):
+                    found[name] = None
         return list(found)
 
     # ------------------------------------------------------------------ entries
@@ -229,6 +254,7 @@ class Summarizer:
                     "custom_matching": fm.has_custom_matching(
                         self.model, fm.ResolvedRoute(event, "", event.methods, event.kind, event.node)
                     ),
+                    "answer": _answer_json(event),
                 })
                 if event.path is None:
                     self._note(event.node, "a route whose path is not a constant string: left out")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 8
+SUMMARY_VERSION = 10
 # In `FunctionSummary.reaches`: a method called on an object of unknown type, by name.
 METHOD_BY_NAME = "*."
 
@@ -59,6 +59,9 @@ class FunctionSummary:
     # Every project-looking name it calls (awaited or not) or hands to a call by reference
     # (`background_tasks.add_task(notify)`): the edges served code is followed along.
     reaches: list[str] = field(default_factory=list)
+    # What it starts as a task (`asyncio.create_task(poll())`, `tg.start_soon(worker)`):
+    # started from a lifespan, that code runs while the application serves requests.
+    spawns: list[str] = field(default_factory=list)
     # `@functools.cache` / `@lru_cache`: the body runs once per distinct arguments.
     memoised: bool = False
 

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from ..semantic import paths
-from ..semantic.fastapi_model import RegistrationBranches, ResolvedRoute, flatten, has_custom_matching
+from ..semantic.fastapi_model import RegistrationBranches, ResolvedRoute, answer_of, flatten, has_custom_matching
 from ._route_order import RouteMoves
 from .base import Rule
 
@@ -275,25 +275,16 @@ def _same_answer(earlier: _Entry, later: _Entry) -> bool:
     route takes the request, the client gets the same answer (lnbits stacks a dozen page
     paths on one `index`)."""
     first, second = earlier.resolved.route, later.resolved.route
-    if first is None or second is None or first.handler is None or first.handler is not second.handler:
+    if first is None or second is None or first.owner is not second.owner:
         return False
-    if first.owner is not second.owner or earlier.resolved.via != later.resolved.via:
+    if earlier.resolved.via != later.resolved.via:
         return False
-    if {k: ast.dump(v) for k, v in first.keywords.items() if k != "path"} != {
-        k: ast.dump(v) for k, v in second.keywords.items() if k != "path"
-    }:
+    mine, theirs = answer_of(first), answer_of(second)
+    if mine is None or theirs is None or mine[0] != theirs[0]:
         return False
     filled = {p.name for p in earlier.pattern.parts if isinstance(p, paths.Param)}
     filled -= {p.name for p in later.pattern.parts if isinstance(p, paths.Param)}
-    handler = first.handler
-    read = set()
-    for statement in getattr(handler, "body", []):
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                read.add(node.id)
-            elif isinstance(node, ast.Attribute) and node.attr == "path_params":
-                return False  # `request.path_params[...]`: it may read any of them
-    return not (filled & read)
+    return not (filled & mine[1])
 
 
 def _necessary(group: list[_Entry], later: _Entry) -> list[_Entry]:

@@ -70,6 +70,8 @@ class Route:
     # `prefix=`; Starlette's (`route`, `add_route`, `websocket_route`) do not.
     own_prefix: bool = True
     scope: object | None = None  # where the registration ran (see RouterObject.scope)
+    # What decides the answer besides the path (`answer_of`); set from a project summary.
+    answer: tuple[str, frozenset[str]] | None = None
 
     @property
     def handler_name(self) -> str:
@@ -78,6 +80,25 @@ class Route:
     @property
     def line(self) -> int:
         return self.node.lineno
+
+
+def answer_of(route: Route) -> tuple[str, frozenset[str]] | None:
+    """(the handler and the registration's arguments but the path, as one key; the names
+    the handler's body reads), or None when that is unknown or the body reads
+    `request.path_params` (any parameter). Two routes with the same key answer a request
+    alike unless the handler reads a parameter one of them fills and the other does not."""
+    if route.answer is not None or route.handler is None or not hasattr(route.handler, "body"):
+        return route.answer
+    read = set()
+    for statement in route.handler.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                read.add(node.id)
+            elif isinstance(node, ast.Attribute) and node.attr == "path_params":
+                return None
+    arguments = ",".join(f"{k}={ast.dump(v)}" for k, v in sorted(route.keywords.items()) if k != "path")
+    key = f"{route.handler.name}@{route.handler.lineno}:{route.handler.col_offset}|{arguments}"
+    return key, frozenset(read)
 
 
 @dataclass

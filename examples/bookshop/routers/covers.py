@@ -10,6 +10,11 @@ router = APIRouter(prefix="/covers")
 COVERS = Path(__file__).parent / "covers"
 
 
+@router.get("/")
+async def list_covers():
+    return sorted(path.stem for path in COVERS.glob("*.jpg"))
+
+
 @router.get("/{isbn}")
 async def cover(isbn: str):
     path = COVERS / f"{isbn}.jpg"
