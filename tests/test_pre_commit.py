@@ -207,3 +207,27 @@ def test_a_commit_of_one_file_is_judged_with_the_rest_of_the_project(tmp_path, h
     # The module summaries were cached at the project root, and git does not see them.
     assert (project / ".fastapi_lint_cache" / "summaries.json").is_file()
     assert _checked(_git(project, env, "status", "--porcelain")).stdout.strip() == "M  shop/api/items.py"
+
+
+def test_the_other_files_are_read_as_staged(tmp_path, hook_session):
+    """An unstaged edit of main.py that would make the new route reachable (the router
+    included before the catch-all) is not what the commit holds: pre-commit sets it aside
+    while the hook runs, the finding stands, and the edit is back afterwards."""
+    project, env = _project(tmp_path, hook_session)
+    _write(project, {
+        "shop/__init__.py": "", "shop/api/__init__.py": "", "shop/main.py": MAIN, "shop/api/items.py": ITEMS,
+    })
+    assert _commit(project, env, "the shop").returncode == 0
+    include = 'app.include_router(items.router, prefix="/items")\n'
+    reordered = MAIN.replace(include, "").replace("app = FastAPI()\n", "app = FastAPI()\n" + include)
+    _write(project, {"shop/api/items.py": ITEMS_WITH_SPECIAL, "shop/main.py": reordered})
+    _checked(_git(project, env, "add", "shop/api/items.py"))
+
+    blocked = _git(project, env, "commit", "-m", "special items")
+    assert blocked.returncode != 0, blocked.stdout + blocked.stderr
+    assert "shop/api/items.py:11:1: FPI400" in blocked.stdout + blocked.stderr
+    assert (project / "shop/main.py").read_text() == reordered
+
+    # Staged as well, the edit is what the hook reads, and the commit goes through.
+    passed = _commit(project, env, "special items, router first")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
