@@ -4,6 +4,7 @@
     fastapi-lint rule CODE_OR_NAME     print a rule's documentation
     fastapi-lint rules                 list every rule
     fastapi-lint routes [PATH]         each application's routes in registration order
+    fastapi-lint server                the language server, over stdio (needs pygls)
 
 Exit codes, as ruff's: 0 no diagnostics, 1 diagnostics (syntax errors included), 2 a usage
 or configuration error, or an internal error (reported per file after checking the rest).
@@ -41,7 +42,7 @@ from .project.routes import add_project_arguments, routes_command, session_for_c
 from .runner import Run, check_files, complete
 from .source import decode_source
 
-SUBCOMMANDS = ("check", "rule", "rules", "routes")
+SUBCOMMANDS = ("check", "rule", "rules", "routes", "server")
 
 
 class UsageError(Exception):
@@ -65,7 +66,7 @@ def _positive(value: str) -> int:
 def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fastapi-lint",
-        usage="fastapi-lint [check] [OPTIONS] [PATHS ...]\n       fastapi-lint rule CODE | rules | routes [PATH]",
+        usage="fastapi-lint [check] [OPTIONS] [PATHS ...]\n       fastapi-lint rule CODE | rules | routes [PATH] | server",
         description="A linter for FastAPI pitfalls. `fastapi-lint rule CODE` explains a rule; "
         "`fastapi-lint rules` lists them.",
     )
@@ -395,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
             return rules_command(argv)
         if command == "routes":
             return routes_command(argv)
+        if command == "server":
+            from .lsp import server_command
+
+            return server_command(argv)
         return check_command(argv)
     except (UsageError, ConfigError) as error:
         sys.stderr.write(f"error: {error}\n")
