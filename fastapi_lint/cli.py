@@ -180,14 +180,20 @@ def check_command(argv: list[str]) -> int:
     if not discovery.files and not discovery.missing and not (args.quiet or args.silent):
         log.write("warning: No Python files found under the given path(s)\n")
 
+    bar = _progress_bar(args, len(discovery.files))
     projects = session_for_check(args, discovery.files, resolver, log)
     if args.add_noqa:
+        if bar is not None:
+            bar.close()
         return _add_noqa(args, discovery, resolver, fixes, projects)
     run = check_files(
         discovery.files, resolver,
         jobs=args.jobs, keep_source=args.output_format in SOURCE_FORMATS, verbose=args.verbose,
         fix_mode=fixes.mode, projects=projects, complete_fixes=args.output_format in COMPLETE_FIX_FORMATS,
+        progress=bar.advance if bar else None,
     )
+    if bar is not None:
+        bar.close()
     for missing in discovery.missing:
         # As ruff's E902: a diagnostic (no rule code), the run goes on, exit status 1.
         run.diagnostics.append(
@@ -206,6 +212,19 @@ def check_command(argv: list[str]) -> int:
         elapsed = time.perf_counter() - started
         log.write(f"fastapi-lint: checked {run.files} file{'s' if run.files != 1 else ''} in {elapsed:.3f}s\n")
     return _exit_code(args, run, fixes)
+
+
+def _progress_bar(args: argparse.Namespace, files: int):
+    """A progress bar on stderr for a long run on a terminal (`fastapi_lint.progress`);
+    not with `--verbose`, whose lines would break it."""
+    from .progress import ProgressBar, wanted
+
+    if args.verbose or not wanted(sys.stderr, files, quiet=args.quiet or args.silent):
+        return None
+    bar = ProgressBar(sys.stderr, files)
+    if not args.no_project:
+        bar.status("Reading the project...")
+    return bar
 
 
 def _add_noqa(args: argparse.Namespace, discovery, resolver: SettingsResolver, fixes: FixOptions, projects) -> int:

@@ -222,11 +222,13 @@ def check_files(
     fix_mode: FixMode | None = None,
     projects=None,
     complete_fixes: bool = False,
+    progress=None,
 ) -> Run:
     """Check `paths`; `jobs` None picks serial or parallel by the number of files.
-    `projects`: the whole-project analysis of the files' projects (None: file by file)."""
+    `projects`: the whole-project analysis of the files' projects (None: file by file).
+    `progress`: called with a number of files each time that many are done."""
     run = _check_files(paths, resolver, jobs=jobs, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode,
-                       projects=projects, complete_fixes=complete_fixes)
+                       projects=projects, complete_fixes=complete_fixes, progress=progress)
     if fix_mode is not None and fix_mode.write and projects is not None and run.fixed:
         _recheck_projects(run, paths, resolver, jobs=jobs, keep_source=keep_source, verbose=verbose,
                           projects=projects, complete_fixes=complete_fixes)
@@ -262,6 +264,7 @@ def _check_files(
     fix_mode: FixMode | None,
     projects,
     complete_fixes: bool,
+    progress=None,
 ) -> Run:
     global _projects
     _projects = projects
@@ -287,12 +290,16 @@ def _check_files(
             with ProcessPoolExecutor(jobs, mp_context=context) as pool:
                 flags = ([keep_source] * len(chunks), [verbose] * len(chunks), [fix_mode] * len(chunks),
                          [complete_fixes] * len(chunks))
-                for partial in pool.map(_check_chunk, chunks, *flags):
+                for chunk, partial in zip(chunks, pool.map(_check_chunk, chunks, *flags)):
                     run.merge(partial)
+                    if progress is not None:
+                        progress(len(chunk))
             return run
     run = Run()
     for path in paths:
         check_file(path, resolver, run, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode,
                    complete_fixes=complete_fixes)
+        if progress is not None:
+            progress(1)
     return run
 
