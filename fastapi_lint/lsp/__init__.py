@@ -1,8 +1,8 @@
 """The language server (`fastapi-lint server`): `engine` checks documents in their
 projects and builds the edits of code actions; `server` speaks LSP over stdio (pygls).
 
-pygls is an optional dependency (`pip install 'fastapi-lint[lsp]'`): nothing else of
-fastapi-lint imports this package.
+pygls is an optional dependency (`pip install 'fastapi-lint[lsp]'`): only the `server`
+subcommand imports this package.
 """
 
 from __future__ import annotations
