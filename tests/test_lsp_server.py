@@ -222,8 +222,13 @@ def test_configuration_comes_from_pyproject(books: Path):
             lsp.files_changed((config, types.FileChangeType.Changed))
             assert set(by_code(await lsp.diagnostics(app))) == {"FPI301"}
 
+            # Saving a pyproject.toml the editor has open reads it again too.
+            config.write_text(config.read_text().replace('ignore = ["FPI1"]', "ignore = []"))
+            lsp.save(config)
+            assert set(by_code(await lsp.diagnostics(app))) == {"FPI101", "FPI301"}
+
             # An invalid configuration is said, once, and nothing is reported.
-            config.write_text(config.read_text().replace("ignore =", "ignroe ="))
+            config.write_text(config.read_text().replace("ignore = []", "ignroe = []"))
             lsp.files_changed((config, types.FileChangeType.Changed))
             assert await lsp.diagnostics(app) == []
             assert len(lsp.messages) == 1
@@ -251,6 +256,20 @@ def test_excluded_and_unparsable_files(books: Path):
             assert error.range.start.line == 2
             assert await lsp.code_actions(books / "broken.py", error.range) == []
 
+            # A buffer never saved: checked on its own.
+            lsp.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+                uri="untitled:Untitled-1", language_id="python", version=1, text=BOOKS)))
+            params = await asyncio.wait_for(lsp.queue("untitled:Untitled-1").get(), 60)
+            assert sorted(d.code for d in params.diagnostics) == ["FPI101", "FPI301"]
+
+            # Not Python: not checked (a Markdown file would be one long syntax error).
+            notes = books / "NOTES.md"
+            notes.write_text("# Notes\n\nreturn HTTPException(404)\n")
+            lsp.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+                uri=uri_of(notes), language_id="markdown", version=1, text=notes.read_text())))
+            await lsp.settle()
+            assert lsp.pending(notes) == 0
+
     run(scenario)
 
 
@@ -268,7 +287,8 @@ def test_positions_are_in_the_negotiated_encoding(books: Path, encoding, column)
     async def scenario():
         caps = capabilities([encoding] if encoding else None)
         async with lsp_session(books, client_capabilities=caps) as lsp:
-            assert lsp.initialize_result.capabilities.position_encoding == (encoding or types.PositionEncodingKind.Utf16)
+            agreed = lsp.initialize_result.capabilities.position_encoding
+            assert agreed == (encoding or types.PositionEncodingKind.Utf16)
             lsp.open(app)
             returned = by_code(await lsp.diagnostics(app))["FPI301"]
             assert returned.range.start == types.Position(line=11, character=column)

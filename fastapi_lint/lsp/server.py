@@ -73,7 +73,7 @@ class FastAPILintServer(LanguageServer):
 
     def check_document(self, uri: str) -> None:
         document = self.workspace.text_documents.get(uri)
-        if document is None:
+        if document is None or not _is_python(document.language_id, uri):
             return
         path = to_fs_path(uri) if uri.startswith("file:") else None
         try:
@@ -204,6 +204,13 @@ class FastAPILintServer(LanguageServer):
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
             range=self.to_client_range(lines, first.location, first.end_location),
         )
+
+
+def _is_python(language_id: str | None, uri: str) -> bool:
+    """A document to check: the client says it is Python, or says nothing and it is named so."""
+    if language_id:
+        return language_id == "python"
+    return uri.endswith((".py", ".pyi"))
 
 
 def _is_config(uri: str) -> bool:
