@@ -342,7 +342,9 @@ def test_pre_commit_hook_runs_the_console_script() -> None:
     assert hook["id"] == "fastapi-lint"
     assert hook["language"] == "python"
     assert hook["types"] == ["python"]  # not stubs: a .pyi never runs
-    assert hook["require_serial"] is False
+    # Every process pre-commit started would read the whole project: one does (and forks
+    # its own workers for many files). tests/test_pre_commit.py runs it.
+    assert hook["require_serial"] is True
     # The entry is the console script this package installs; like ruff's hook it passes
     # --force-exclude so that files pre-commit names one by one still honour `exclude`.
     from fastapi_lint.config import tomllib

@@ -231,3 +231,15 @@ def test_the_other_files_are_read_as_staged(tmp_path, hook_session):
     # Staged as well, the edit is what the hook reads, and the commit goes through.
     passed = _commit(project, env, "special items, router first")
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_one_process_checks_all_the_files(tmp_path, hook_session):
+    """pre-commit would split a commit of many files over one process per CPU, each reading
+    the whole project again; the hook asks for one (`require_serial`): one report."""
+    project, env = _project(tmp_path, hook_session)
+    _write(project, {f"books_{n}.py": RETURNS_EXCEPTION for n in range(12)})
+    blocked = _commit(project, env, "many books")
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, output
+    assert output.count("FPI301") == 12
+    assert [line for line in output.splitlines() if line.startswith("Found ")] == ["Found 12 errors."]
