@@ -326,3 +326,36 @@ def test_without_pygls_the_command_says_what_to_install():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 2
     assert "pip install 'fastapi-lint[lsp]'" in result.stderr
+
+
+def test_the_same_diagnostics_as_the_command(tmp_path: Path):
+    """Every file of the example app, opened in the editor: what the server publishes is
+    what `fastapi-lint check` reports (codes, messages, positions), cross-module findings
+    included."""
+    import json
+    import shutil
+
+    root = tmp_path / "examples"
+    shutil.copytree(Path(__file__).parent.parent / "examples", root,
+                    ignore=shutil.ignore_patterns(".fastapi_lint_cache", "__pycache__"))
+    checked = subprocess.run([sys.executable, "-m", "fastapi_lint", "check", "--output-format", "json", "."],
+                             cwd=root, capture_output=True, text=True)
+    expected = sorted(
+        (Path(d["filename"]).resolve().relative_to(root.resolve()).as_posix(), d["code"], d["message"],
+         d["location"]["row"] - 1, d["location"]["column"] - 1, d["end_location"]["row"] - 1,
+         d["end_location"]["column"] - 1)
+        for d in json.loads(checked.stdout)
+    )
+    assert len({e[0] for e in expected}) >= 4  # findings in several modules
+    files = sorted(root.rglob("*.py"))
+
+    async def scenario():
+        found = []
+        async with lsp_session(root) as lsp:
+            for path in files:
+                lsp.open(path)
+                for d in await lsp.diagnostics(path):
+                    found.append((path.relative_to(root).as_posix(), d.code, d.message, *span(d)))
+        assert sorted(found) == expected
+
+    run(scenario)
