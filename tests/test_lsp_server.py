@@ -359,3 +359,47 @@ def test_the_same_diagnostics_as_the_command(tmp_path: Path):
         assert sorted(found) == expected
 
     run(scenario)
+
+
+def test_a_helper_chain_links_to_the_blocking_call_in_its_module(tmp_path: Path):
+    """FPI110's chain, as related information the editor links to: the call in the helper's
+    module that blocks."""
+    write(tmp_path, {
+        "pyproject.toml": '[project]\nname = "shop"\nversion = "0"\n',
+        "shop/__init__.py": "",
+        "shop/mailer.py": """\
+            import smtplib
+
+
+            def send(to: str) -> None:
+                with smtplib.SMTP("localhost") as server:
+                    server.sendmail("shop@example.com", [to], "Thanks")
+            """,
+        "shop/main.py": """\
+            from fastapi import FastAPI
+
+            from shop import mailer
+
+            app = FastAPI()
+
+
+            @app.post("/orders", status_code=201)
+            async def create_order(email: str):
+                mailer.send(email)
+                return {"ok": True}
+            """,
+    })
+    main = tmp_path / "shop/main.py"
+
+    async def scenario():
+        async with lsp_session(tmp_path) as lsp:
+            lsp.open(main)
+            blocking = by_code(await lsp.diagnostics(main))["FPI110"]
+            assert span(blocking) == (9, 4, 9, 22)
+            assert "it calls `mailer.send -> smtplib.SMTP`" in blocking.message
+            [step] = blocking.related_information
+            assert step.location.uri == uri_of(tmp_path / "shop/mailer.py")
+            assert step.location.range.start == types.Position(line=4, character=9)  # `smtplib.SMTP(...)`
+            assert step.message == "calls `smtplib.SMTP`"
+
+    run(scenario)
