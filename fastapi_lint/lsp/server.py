@@ -1,7 +1,7 @@
 """`fastapi-lint server`: a Language Server over stdio, on pygls.
 
-- Diagnostics are published when a document is opened, changed and saved, from the editor's
-  text, with the whole-project analysis of `fastapi-lint check` (`engine.py` keeps each
+- Diagnostics are published when a document is opened, changed (`CHANGE_DELAY` after the
+  last change) and saved, from the editor's text, with the whole-project analysis of `fastapi-lint check` (`engine.py` keeps each
   project's model warm). Saving a file also checks the project's other open documents
   again: a route added in one module can shadow one in another.
 - Code actions: each fix (safe ones preferred, unsafe ones titled "(unsafe)"), a `# noqa`
@@ -17,6 +17,7 @@ encoding the client and pygls agreed on (UTF-16 unless the client offers another
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 SOURCE = "fastapi-lint"
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.fastapi-lint"
+# A change is checked this long (seconds) after the last one: while typing, a check per
+# keystroke would fall behind on a large file, publishing diagnostics of text long gone.
+CHANGE_DELAY = 0.15
 
 
 class FastAPILintServer(LanguageServer):
@@ -42,6 +46,7 @@ class FastAPILintServer(LanguageServer):
         self.engine = Engine([])
         self.checked: dict[str, Checked] = {}  # uri -> its last check
         self._shown_errors: set[str] = set()
+        self._pending: dict[str, asyncio.TimerHandle] = {}  # uri -> its delayed check
 
     # ------------------------------------------------------------------ positions
 
@@ -71,7 +76,23 @@ class FastAPILintServer(LanguageServer):
 
     # ------------------------------------------------------------------ diagnostics
 
+    def check_soon(self, uri: str) -> None:
+        """Check the document `CHANGE_DELAY` after this, unless it changes again before."""
+        self.cancel_pending(uri)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.check_document(uri)
+            return
+        self._pending[uri] = loop.call_later(CHANGE_DELAY, self.check_document, uri)
+
+    def cancel_pending(self, uri: str) -> None:
+        handle = self._pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+
     def check_document(self, uri: str) -> None:
+        self.cancel_pending(uri)
         document = self.workspace.text_documents.get(uri)
         if document is None or not _is_python(document.language_id, uri):
             return
@@ -248,7 +269,7 @@ def create_server() -> FastAPILintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: FastAPILintServer, params: types.DidChangeTextDocumentParams) -> None:
         if not _is_config(params.text_document.uri):
-            ls.check_document(params.text_document.uri)
+            ls.check_soon(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: FastAPILintServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -263,6 +284,7 @@ def create_server() -> FastAPILintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: FastAPILintServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        ls.cancel_pending(uri)
         ls.checked.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         path = to_fs_path(uri) if uri.startswith("file:") and not _is_config(uri) else None
