@@ -8,11 +8,11 @@ checked file's findings meet the answer. A finding of an async rule (`Rule.async
 is kept when the `async def` it is in is served, and its message then says how
 ("in `GET /orders/{order_id}`", "reached from dependency `get_db`"); it is dropped when
 the project has entries and none of them reaches the function, or only a lifespan,
-startup or shutdown handler does (it runs while no request is being served). A function the project
-does not know (its file changed since the project was read) is kept, unannotated: the
-analysis never hides what it has not seen. For the same reason a file checked on its
-own (`--no-project`, stdin) drops nothing: its callers may be in other modules; its
-findings are only annotated with the entries of its own module that reach them.
+startup or shutdown handler does (it runs while no request is being served). A function
+the project does not know (its file changed since the project was read) is kept,
+unannotated: the analysis never hides what it has not seen. For the same reason a file
+checked on its own (`--no-project`, stdin) drops nothing: its callers may be in other
+modules; its findings are only annotated with the entries of its own module that reach them.
 """
 
 from __future__ import annotations

@@ -100,18 +100,18 @@ class Serving:
         if self._reached is None:
             entries = self._entries()
             startup = [entry for entry in entries if entry.kind in _STARTUP_KINDS]
-            self._startup = self._walk(startup)
+            startup_reached = self._walk(startup)
             # What startup code starts as a task runs while the application serves.
             tasks = [
                 Entry(started, "task", f"a task started by {reach.entry.label}")
-                for qualname, reach in self._startup.items()
+                for qualname, reach in startup_reached.items()
                 for function in [self.project._defined_function(qualname)] if function is not None
                 for name in function.spawns
                 for started in [callee.qualname for callee in self._callees(name)]
             ]
             serving = [entry for entry in entries if entry.kind not in _STARTUP_KINDS]
             self._reached = self._walk(serving + tasks)
-            self._startup = {q: Reach(r.entry, r.direct, startup=True) for q, r in self._startup.items()}
+            self._startup = {q: Reach(r.entry, r.direct, startup=True) for q, r in startup_reached.items()}
         return self._reached
 
     def _entries(self) -> list[Entry]:
