@@ -58,11 +58,29 @@ class Summarizer:
         index = {id(obj): i for i, obj in enumerate(self.model.routers)}
         for obj in self.model.routers:
             self.summary.routers.append(self._router(obj, index))
+        self.summary.unmodelled_includes = self._unmodelled_includes()
         self.summary.dependencies = sorted(self.model.dependency_names)
         self.summary.references = sorted(self.model.referenced_names)
         self._entries()
         self.summary.path_params = PathUses(self.model, self.checker.tree).to_json()
         return self.summary
+
+    def _unmodelled_includes(self) -> int:
+        recorded = {
+            id(event.node) for obj in self.model.routers for event in obj.events
+            if isinstance(event, fm.Include)
+        }
+        count = 0
+        for node in ast.walk(self.checker.tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr == "include_router" and id(node) not in recorded:
+                    count += 1
+                elif any(isinstance(a, ast.Attribute) and a.attr == "routes" for a in node.args):
+                    count += 1
+            elif isinstance(node, ast.AugAssign) and isinstance(node.value, ast.Attribute) and node.value.attr == "routes":
+                count += 1
+        return count
 
     # ------------------------------------------------------------------ names
 

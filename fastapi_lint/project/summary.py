@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 10
+SUMMARY_VERSION = 11
 # In `FunctionSummary.reaches`: a method called on an object of unknown type, by name.
 METHOD_BY_NAME = "*."
 
@@ -116,6 +116,10 @@ class ModuleSummary:
     # The path parameters each function, class (its `__init__`) and `Annotated` alias
     # receives, by qualname (`rules/_path_params.py`; absent: receives none).
     path_params: dict[str, dict] = field(default_factory=dict)
+    # `include_router(...)` calls the routers above do not hold (on an object of unknown
+    # kind: `app.router`, a factory's result, a loop variable), and `.routes` handed to a
+    # call (`app.routes.extend(router.routes)`): routers may be served in ways not modelled.
+    unmodelled_includes: int = 0
     notes: list[list] = field(default_factory=list)  # [line, message]
     error: str | None = None  # the file could not be read or parsed
 
