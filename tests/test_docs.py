@@ -24,14 +24,35 @@ def test_docstring_has_ruff_sections(rule) -> None:
 EXAMPLE_OPTIONS = {"FPI402": {"route-added-after-include": {"fastapi-version": "0.115.2"}}}
 
 
+# Rules that only speak in a whole-project run: their example is checked as a project.
+PROJECT_ONLY = {"FPI401"}
+
+
+def check_example(rule, source: str, settings: Settings, tmp_path):
+    if rule.code not in PROJECT_ONLY:
+        return check_source(source, "example.py", settings)
+    from project_harness import actual
+
+    root = tmp_path / f"example{len(list(tmp_path.iterdir()))}"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(f'[tool.fastapi-lint]\nselect = ["{rule.code}"]\n')
+    (root / "main.py").write_text(source)
+
+    class Found:
+        error = None
+        diagnostics = [type("D", (), {"code": code})() for _path, _row, code in actual(root)]
+
+    return Found()
+
+
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
-def test_example_triggers_the_rule_and_use_instead_does_not(rule) -> None:
+def test_example_triggers_the_rule_and_use_instead_does_not(rule, tmp_path) -> None:
     example, use_instead = example_blocks(rule)
     settings = Settings(select=[rule.code], rule_options=EXAMPLE_OPTIONS.get(rule.code, {}))
-    flagged = check_source(example, "example.py", settings)
+    flagged = check_example(rule, example, settings, tmp_path)
     assert flagged.error is None
     assert [d.code for d in flagged.diagnostics] and {d.code for d in flagged.diagnostics} == {rule.code}
-    fixed = check_source(use_instead, "example.py", settings)
+    fixed = check_example(rule, use_instead, settings, tmp_path)
     assert fixed.error is None
     assert fixed.diagnostics == []
 
