@@ -2,9 +2,9 @@
 
 `alpha` holds two routes that call the same sync helper that sleeps (one FPI110 finding,
 at the sleep, with the chain `wait_a_bit -> time.sleep`) and one that sleeps itself
-(FPI101); `beta` is SLEEPY (FPI101), a route that calls its own copy of the helper (FPI110
-at the call, the same chain), a route that never awaits and lists a directory (FPI120)
-and a file that does not parse.
+(FPI101); `beta` is SLEEPY (FPI101) including two routers: a route that calls its own
+copy of the helper (FPI110 at the call, the same chain), a route that never awaits and
+lists a directory (FPI120), and a file that does not parse.
 """
 
 from __future__ import annotations
@@ -92,6 +92,16 @@ async def wait():
     return {}
 """
 
+# beta's application includes both routers, as a real one would (an unincluded router is
+# FPI401's business, not what these tests count); appended so SLEEPY's lines stay put.
+BETA_MAIN = SLEEPY + """
+from routes.slow import router as slow_router
+from routes.wait import router as wait_router
+
+app.include_router(slow_router)
+app.include_router(wait_router)
+"""
+
 HEADER = ["repo", "file", "line", "code", "message", "verdict", "why"]
 
 
@@ -113,7 +123,7 @@ def repos(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("corpus")
     alpha = write(root / "alpha", {"app.py": ALPHA})
     beta = write(root / "beta", {
-        "main.py": SLEEPY, "routes/slow.py": NEVER_AWAITS, "routes/wait.py": WAITS, "pkg/bad.py": "def broken(:\n",
+        "main.py": BETA_MAIN, "routes/slow.py": NEVER_AWAITS, "routes/wait.py": WAITS, "pkg/bad.py": "def broken(:\n",
     })
     return alpha, beta
 

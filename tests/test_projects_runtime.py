@@ -32,8 +32,10 @@ from fastapi_lint.project.routes import route_tables
 from project_harness import all_projects
 
 # `served` has no shadowing to check; test_served_scope.py runs its application, and
-# test_path_params_runtime.py runs `casefile`'s.
-PROJECTS = [p for p in all_projects() if p.name not in ("served", "casefile")]
+# test_path_params_runtime.py runs `casefile`'s. `deps` cannot be imported at all, by
+# design: its `Depends(get_db())` (FPI600) is a TypeError when the route is declared, which
+# test_deps_project_fails_at_import checks.
+PROJECTS = [p for p in all_projects() if p.name not in ("served", "casefile", "deps")]
 _SAMPLES = {"int": "4711", "float": "2.5", "path": "zz/zz", "uuid": "12345678-1234-5678-1234-567812345678"}
 
 
@@ -199,3 +201,10 @@ def test_a_blocking_call_two_modules_away_stalls_other_requests_and_is_flagged(t
         module = importlib.import_module(f"{package}.app")
         timeline = asyncio.run(serve_work_and_ping(module))
     assert ping_waited_for_work(timeline) is stalls
+
+
+def test_deps_project_fails_at_import() -> None:
+    """FPI600's claim on the `deps` fixture project: declaring the route raises."""
+    [root] = [p for p in all_projects() if p.name == "deps"]
+    with imported(root), pytest.raises(TypeError, match="is not a callable object"):
+        importlib.import_module("deps.main")
