@@ -8,7 +8,8 @@ checked file's findings meet the answer. A finding of an async rule (`Rule.async
 is kept when the `async def` it is in is served, and its message then says how
 ("in `GET /orders/{order_id}`", "reached from dependency `get_db`"); it is dropped when
 the project has entries and none of them reaches the function, or only a lifespan,
-startup or shutdown handler does (it runs while no request is being served). A function
+startup or shutdown handler does (it runs while no request is being served; a rule
+whose class says `reports_startup_code = True` keeps those findings, named so). A function
 the project does not know (its file changed since the project was read) is kept,
 unannotated: the analysis never hides what it has not seen. For the same reason a file
 checked on its own (`--no-project`, stdin) drops nothing: its callers may be in other
@@ -31,6 +32,7 @@ def keep_served(checker: Checker, diagnostics: list[Diagnostic], drop: bool = Tr
     """The findings with their entry named; those of unserved code dropped when `drop`
     (the wider scopes keep them, and still name the entry of served ones)."""
     async_codes = {rule.code for rule in checker.rules if rule.async_code}
+    startup_codes = {rule.code for rule in checker.rules if rule.async_code and rule.reports_startup_code}
     if not any(d.code in async_codes for d in diagnostics):
         return diagnostics
     project = checker.project_model()
@@ -56,7 +58,10 @@ def keep_served(checker: Checker, diagnostics: list[Diagnostic], drop: bool = Tr
                 # Startup/shutdown code: no request waits for it. Dropped like unserved
                 # code, but named at the wider scopes (and when the file is checked alone).
                 reach = serving.startup_reach(qualname)
-                if reach is not None and drop and project.knows_function(qualname):
+                if (
+                    reach is not None and drop and project.knows_function(qualname)
+                    and diagnostic.code not in startup_codes
+                ):
                     continue
             if reach is not None and called:
                 reach = dataclasses.replace(reach, direct=False)

@@ -67,6 +67,10 @@ class Rule:
     # report only in code an application serves (`served_scope.py`), in test code only
     # with `async-scope = "all"` (`test_code.py`).
     async_code: ClassVar[bool] = False
+    # For an async rule: True when a finding in lifespan, startup or shutdown code
+    # matters as much as in served code, so the default scope keeps it there too (FPI130:
+    # a task started at startup runs, and can be lost, while the application serves).
+    reports_startup_code: ClassVar[bool] = False
     # True for rules about what a route declares (FPI410-FPI412): an application a test
     # builds declares what the test needs (a handler that ignores its `{item_id}` on
     # purpose), so they skip test code too, unless `async-scope = "all"`.

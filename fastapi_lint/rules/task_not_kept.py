@@ -36,7 +36,10 @@ class TaskNotKept(Rule):
     or list, returned, passed to `asyncio.gather` or any other call, awaited), tasks of a
     task group (`tg.create_task(...)` in `async with asyncio.TaskGroup() as tg`: the group
     keeps them and waits for them), `background_tasks.add_task(...)`, and calls in a plain
-    `def` or code no application serves (see `async-scope`).
+    `def` or code no application serves (see `async-scope`). Unlike the other async
+    rules, this one also reports in lifespan, startup and shutdown code by default: a task
+    started there runs while the application serves (a poller, a cache warmer), and it is
+    lost as easily as one a route starts.
 
     ## Example
     ```python
@@ -101,6 +104,9 @@ class TaskNotKept(Rule):
     name = "task-not-kept"
     message = "Task created and not kept"
     async_code = True
+    # A task started in a lifespan or startup handler runs while the application serves,
+    # and is lost as easily as one a route starts.
+    reports_startup_code = True
 
     def __init__(self, checker, option_values) -> None:
         super().__init__(checker, option_values)
