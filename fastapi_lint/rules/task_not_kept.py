@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import ast
 
+from ..noqa import inline_directive
 from .base import Rule
 
 TASK_FACTORIES = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 LOOP_GETTERS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.new_event_loop"})
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# ruff's rule for the same pattern (asyncio-dangling-task): a line that silences it was
+# judged by its author already.
+RUFF_EQUIVALENT = "RUF006"
 
 
 class TaskNotKept(Rule):
@@ -39,7 +43,9 @@ class TaskNotKept(Rule):
     `def` or code no application serves (see `async-scope`). Unlike the other async
     rules, this one also reports in lifespan, startup and shutdown code by default: a task
     started there runs while the application serves (a poller, a cache warmer), and it is
-    lost as easily as one a route starts.
+    lost as easily as one a route starts. A line with `# noqa: RUF006` (ruff's
+    `asyncio-dangling-task`, the same check without the served scope) is left alone too:
+    its author has judged that task already.
 
     ## Example
     ```python
@@ -95,6 +101,7 @@ class TaskNotKept(Rule):
     also changes when the work runs) is the application's decision.
 
     ## References
+    - [ruff: RUF006 asyncio-dangling-task](https://docs.astral.sh/ruff/rules/asyncio-dangling-task/)
     - [Python: `asyncio.create_task`](https://docs.python.org/3/library/asyncio-task.html#asyncio.create_task)
     - [FastAPI: Background Tasks](https://fastapi.tiangolo.com/tutorial/background-tasks/)
     - [FastAPI: Lifespan Events](https://fastapi.tiangolo.com/advanced/events/)
@@ -119,7 +126,7 @@ class TaskNotKept(Rule):
         if id(call) not in self._bare_calls(owner.node):
             return
         spelling = self._task_factory(call, ctx)
-        if spelling is None:
+        if spelling is None or self._silenced_for_ruff(call):
             return
         self.report(
             call,
@@ -127,6 +134,10 @@ class TaskNotKept(Rule):
             "reference, so it can be garbage-collected before it finishes; use `BackgroundTasks`, "
             "keep it in a set (`add_done_callback(tasks.discard)`) or a task group",
         )
+
+    def _silenced_for_ruff(self, call: ast.Call) -> bool:
+        directive = inline_directive(self.checker.lines.line(call.lineno))
+        return isinstance(directive, frozenset) and RUFF_EQUIVALENT in directive
 
     def _bare_calls(self, function: ast.AST) -> set[int]:
         """The calls that are whole expression statements of `function`'s own body."""
