@@ -1,11 +1,14 @@
 from fastapi import BackgroundTasks, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from .database import count_books
 from .notifications import notify_new_book
-from .routers import authors, books, covers
+from .routers import authors, books, covers, prices
 from .schemas import Review
 
 app = FastAPI(title="Bookshop")
+# Any site may call the API with the visitor's cookies: Starlette echoes every Origin.
+app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)
 
 
 @app.get("/health")
@@ -27,3 +30,4 @@ async def add_review(review: Review, background_tasks: BackgroundTasks):
 app.include_router(books.router)
 app.include_router(covers.router)
 app.include_router(authors.router)
+app.include_router(prices.router)
