@@ -63,9 +63,10 @@ class Rule:
     # Default message; rules usually build a more specific one per diagnostic.
     message: ClassVar[str] = ""
     default_enabled: ClassVar[bool] = True
-    # True for rules about code that runs on the event loop (FPI1xx): by default they
-    # report only in code an application serves (`served_scope.py`), in test code only
-    # with `async-scope = "all"` (`test_code.py`).
+    # True for rules about code that runs on the event loop (FPI1xx), and for others about
+    # what a served request runs (FPI501): by default they report only in code an
+    # application serves (`served_scope.py`), in test code only with
+    # `async-scope = "all"` (`test_code.py`).
     async_code: ClassVar[bool] = False
     # For an async rule: True when a finding in lifespan, startup or shutdown code
     # matters as much as in served code, so the default scope keeps it there too (FPI130:

@@ -255,6 +255,12 @@ def classify_blocking_call(
     return None
 
 
+def inherits_library_method(owner: str, method: str, model) -> bool:
+    """`owner`, a class of the project, inherits `method` from a catalogued library class
+    without overriding it on the way (`class GitHub(requests.Session)` and `request`)."""
+    return _inherited_family(owner, method, model) is not None
+
+
 def _inherited_family(owner: str, method: str, model, depth: int = 0) -> _Family | None:
     """`class GitHub(requests.Session)` defined in this module (or, when a project is
     checked, in another of its modules) inherits `get` and friends."""
