@@ -3,7 +3,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from .database import count_books
 from .notifications import notify_new_book
-from .routers import authors, books, covers, prices
+from .routers import accounts, authors, books, covers, prices
 from .schemas import Review
 
 app = FastAPI(title="Bookshop")
@@ -31,3 +31,4 @@ app.include_router(books.router)
 app.include_router(covers.router)
 app.include_router(authors.router)
 app.include_router(prices.router)
+app.include_router(accounts.router)

@@ -10,7 +10,7 @@ from ._async_functions import never_awaits
 from ._plain_def import PlainDefFixer
 from .base import Option, Rule
 
-_DIRECT_BLOCKING_CODES = frozenset({"FPI100", "FPI101", "FPI102", "FPI103", "FPI104"})
+_DIRECT_BLOCKING_CODES = frozenset({"FPI100", "FPI101", "FPI102", "FPI103", "FPI104", "FPI105"})
 _ROLE_NAMES = {
     "route": "a route handler",
     "dependency": "a dependency",

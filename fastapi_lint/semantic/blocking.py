@@ -18,12 +18,13 @@ from typing import Iterable
 from .names import canonical
 
 HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT = "FPI100", "FPI101", "FPI102", "FPI103", "FPI104"
+HASHING = "FPI105"
 _THREAD = "run it in a thread (`await asyncio.to_thread(...)`)"
 
 
 @dataclass(frozen=True)
 class BlockingCall:
-    code: str  # "FPI100".."FPI104"
+    code: str  # "FPI100".."FPI105"
     api: str  # human name of what is called, e.g. "requests.get", "Session.execute", "open"
     alternative: str = ""  # the async replacement, e.g. "use `await asyncio.sleep(...)`"
 
@@ -38,6 +39,11 @@ class BlockingCall:
         return f"{self.alternative} or {_THREAD}" if self.alternative else _THREAD
 
     def message(self, function_name: str) -> str:
+        if self.code == HASHING:
+            return (
+                f"`{self.api}()` hashes on the event loop in `async def {function_name}` "
+                f"(slow on purpose, it holds every other request); {self.fix}"
+            )
         return f"`{self.api}()` blocks the event loop in `async def {function_name}`; {self.fix}"
 
 
@@ -69,6 +75,19 @@ _PG_ALT = "use an async driver (`asyncpg`, `psycopg.AsyncConnection`)"
 _MYSQL_ALT = "use an async driver (`aiomysql`, `asyncmy`)"
 _SQLA_ALT = "use `AsyncSession` (`sqlalchemy.ext.asyncio`)"
 _HTTP_VERBS = "get post put patch delete head options request"
+# Password hashing and key derivation are slow on purpose (tens to hundreds of milliseconds
+# of CPU per call, see FACTS.md); each of these releases the GIL while it computes, so a
+# worker thread takes the whole cost off the loop.
+_HASHING_FUNCTIONS = (
+    "hashlib.pbkdf2_hmac hashlib.scrypt bcrypt.hashpw bcrypt.checkpw bcrypt.kdf "
+    "argon2.low_level.hash_secret argon2.low_level.hash_secret_raw argon2.low_level.verify_secret"
+)
+_HASHER_METHODS = "hash verify verify_and_update encrypt dummy_verify"
+# passlib's handlers are used as classes: `passlib.hash.bcrypt.hash(password)`.
+_PASSLIB_SCHEMES = (
+    "bcrypt bcrypt_sha256 argon2 scrypt pbkdf2_sha1 pbkdf2_sha256 pbkdf2_sha512 sha256_crypt "
+    "sha512_crypt django_pbkdf2_sha256 django_bcrypt"
+)
 
 # qualname -> (code, alternative)
 _FUNCTIONS: dict[str, tuple[str, str]] = {
@@ -108,6 +127,9 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
     "ftplib.FTP": (CLIENT, "use `aioftp`"),
     "ftplib.FTP_TLS": (CLIENT, "use `aioftp`"),
     "socket.create_connection": (CLIENT, "use asyncio streams (`await asyncio.open_connection(...)`)"),
+    **{name: (HASHING, "") for name in _HASHING_FUNCTIONS.split()},
+    **{f"passlib.hash.{scheme}.{method}": (HASHING, "") for scheme in _PASSLIB_SCHEMES.split()
+       for method in _HASHER_METHODS.split()},
     **{
         f"socket.{name}": (CLIENT, "use `await loop.getaddrinfo(...)`")
         for name in "getaddrinfo gethostbyname gethostbyname_ex gethostbyaddr getfqdn getnameinfo".split()
@@ -210,6 +232,11 @@ _METHODS: dict[str, _Family] = {
     "smtplib.LMTP": _family(CLIENT, "use `aiosmtplib`", "smtplib.LMTP", _SMTP),
     "ftplib.FTP": _family(CLIENT, "use `aioftp`", "ftplib.FTP", _FTP),
     "ftplib.FTP_TLS": _family(CLIENT, "use `aioftp`", "ftplib.FTP_TLS", _FTP),
+    # Password hashers: `CryptContext(schemes=["bcrypt"])`, argon2-cffi's `PasswordHasher()`,
+    # pwdlib's `PasswordHash(...)` (also `PasswordHash.recommended()`, FastAPI's tutorial).
+    "passlib.context.CryptContext": _family(HASHING, "", "CryptContext", _HASHER_METHODS),
+    "argon2.PasswordHasher": _family(HASHING, "", "PasswordHasher", "hash verify"),
+    "pwdlib.PasswordHash": _family(HASHING, "", "PasswordHash", "hash verify verify_and_update"),
     "socket.socket": _family(
         CLIENT, "use asyncio streams or `loop.sock_*` methods", "socket",
         "connect connect_ex recv recv_into recvfrom recvfrom_into recvmsg accept sendall sendfile",

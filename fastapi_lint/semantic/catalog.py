@@ -75,6 +75,8 @@ RESULT_TYPES: dict[str, str] = {
     "boto3.resource": "boto3.resource",
     "boto3.Session.client": "boto3.client",
     "boto3.Session.resource": "boto3.resource",
+    # pwdlib: FastAPI's security tutorial builds its hasher with `PasswordHash.recommended()`
+    "pwdlib.PasswordHash.recommended": "pwdlib.PasswordHash",
     # sockets
     "socket.create_connection": "socket.socket",
     "socket.socket": "socket.socket",
