@@ -2,14 +2,15 @@
 
 FastAPI before 0.137 copies a router's routes when `include_router()` runs; from 0.137 it
 keeps the router and resolves its routes lazily (FACTS.md, "Routing and shadowing"). One
-application is linted and run on every FastAPI this machine has: the installed one
-in-process (CI always covers it), and the interpreters of throwaway virtualenvs when they
-exist (`python3 -m venv /tmp/fa136 && /tmp/fa136/bin/pip install 'fastapi==0.136.*' httpx`,
-the same for `/tmp/fa137`), as subprocesses; a missing one is skipped.
+application is linted and run on the installed FastAPI, and on 0.136 and 0.137 in
+virtualenvs of their own, which the test makes on first use (inside the running
+environment, `<sys.prefix>/fastapi-versions/`, so CI's fresh clone makes them and a
+developer's checkout keeps them) and runs as subprocesses.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -90,20 +91,36 @@ print(json.dumps({"version": fastapi.__version__, "answers": answers,
                   "openapi": list(module.app.openapi()["paths"])}))
 '''
 
-OTHER_VENVS = [Path("/tmp/fa136/bin/python"), Path("/tmp/fa137/bin/python")]
+# The last version that copies routes at `include_router()`, and the first that does not.
+OTHER_VERSIONS = ("0.136", "0.137")
+VENVS = Path(sys.prefix) / "fastapi-versions"
 
 
 def _interpreters():
-    params = [pytest.param(sys.executable, id="installed")]
-    for python in OTHER_VENVS:
-        params.append(pytest.param(
-            str(python), id=python.parent.parent.name,
-            marks=pytest.mark.skipif(not python.exists(), reason=f"{python} is not installed"),
-        ))
-    return params
+    return [pytest.param("installed", id="installed")] + [pytest.param(v, id=f"fastapi-{v}") for v in OTHER_VERSIONS]
 
 
-def _probe(python: str, tmp_path: Path) -> dict:
+@functools.lru_cache(maxsize=None)
+def _python_for(version: str) -> str:
+    """The interpreter of a virtualenv with FastAPI `version`.* in it, made when missing."""
+    if version == "installed":
+        return sys.executable
+    venv = VENVS / version
+    python = venv / "bin" / "python"
+    marker = venv / "ready"  # written last: a half-made venv is made again
+    if not marker.exists():
+        for command in (
+            [sys.executable, "-m", "venv", "--clear", str(venv)],
+            [str(python), "-m", "pip", "install", "-q", f"fastapi=={version}.*", "httpx"],
+        ):
+            made = subprocess.run(command, capture_output=True, text=True, timeout=600)
+            assert made.returncode == 0, f"{' '.join(command)} failed:\n{made.stderr}"
+        marker.write_text(version)
+    return str(python)
+
+
+def _probe(version: str, tmp_path: Path) -> dict:
+    python = _python_for(version)
     app = tmp_path / "probe_app.py"
     app.write_text(APP_SOURCE)
     script = tmp_path / "probe.py"
@@ -123,9 +140,10 @@ def _reported_paths(version: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("python", _interpreters())
-def test_late_routes_are_lost_exactly_where_fpi402_says(python: str, tmp_path: Path) -> None:
-    run = _probe(python, tmp_path)
+@pytest.mark.parametrize("version", _interpreters())
+def test_late_routes_are_lost_exactly_where_fpi402_says(version: str, tmp_path: Path) -> None:
+    run = _probe(version, tmp_path)
+    assert version == "installed" or run["version"].startswith(version + ".")
     reported = _reported_paths(run["version"])
     answers = run["answers"]
     if parse_version(run["version"]) < (0, 137):
@@ -141,13 +159,13 @@ def test_late_routes_are_lost_exactly_where_fpi402_says(python: str, tmp_path: P
     assert answers["/items/1"] == "by_slug"  # the application's route, registered first
 
 
-@pytest.mark.parametrize("python", _interpreters())
-def test_fpi400_order_and_routes_table_agree_with_every_version(python: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", _interpreters())
+def test_fpi400_order_and_routes_table_agree_with_every_version(version: str, tmp_path: Path) -> None:
     """The routes table (FPI400's model) against the real application: registration order
     (OpenAPI's), and which handler answers the paths FPI400 calls shadowed. Routes added
     after their include are left out of the comparison on FastAPI < 0.137, where they do not
     exist (FPI402 reports them; the table shows FastAPI 0.137+'s view)."""
-    run = _probe(python, tmp_path)
+    run = _probe(version, tmp_path)
     project_root = tmp_path / "project"
     project_root.mkdir()
     (project_root / "pyproject.toml").write_text('[project]\nname = "probe"\nversion = "0"\n')
