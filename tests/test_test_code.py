@@ -166,6 +166,40 @@ def test_path_parameter_rules_skip_test_code_unless_async_scope_is_all(tmp_path:
     }
 
 
+# FastAPI's tests/test_stringified_annotation_dependency.py: a test's yield dependency
+# closes its dummy client without `finally`; the application lives for one test.
+YIELD_DEPENDENCY_IN_A_TEST = """\
+from fastapi import Depends, FastAPI
+
+
+class DummyClient:
+    async def close(self) -> None:
+        pass
+
+
+async def get_client():
+    client = DummyClient()
+    yield client
+    await client.close()
+
+
+app = FastAPI()
+
+
+@app.get("/")
+async def get_people(client: DummyClient = Depends(get_client)):
+    return []
+"""
+
+
+def test_yield_dependency_rule_skips_test_code_unless_async_scope_is_all(tmp_path: Path) -> None:
+    write(tmp_path, {"tests/test_dependency.py": YIELD_DEPENDENCY_IN_A_TEST, "app/main.py": YIELD_DEPENDENCY_IN_A_TEST})
+    assert found("--select", "FPI601", cwd=tmp_path) == {("app/main.py", "FPI601")}
+    assert found("--select", "FPI601", "--async-scope", "all", cwd=tmp_path) == {
+        ("app/main.py", "FPI601"), ("tests/test_dependency.py", "FPI601"),
+    }
+
+
 def test_a_test_file_named_on_its_own_is_still_test_code(tmp_path: Path) -> None:
     root = project(tmp_path)
     result = run("tests/test_api.py", cwd=root)

@@ -72,9 +72,10 @@ class Rule:
     # matters as much as in served code, so the default scope keeps it there too (FPI130:
     # a task started at startup runs, and can be lost, while the application serves).
     reports_startup_code: ClassVar[bool] = False
-    # True for rules about what a route declares (FPI410-FPI412): an application a test
-    # builds declares what the test needs (a handler that ignores its `{item_id}` on
-    # purpose), so they skip test code too, unless `async-scope = "all"`.
+    # True for rules about what a route declares (FPI410-FPI412) or how a dependency
+    # cleans up (FPI601): an application a test builds declares what the test needs (a
+    # handler that ignores its `{item_id}` on purpose) and lives for one test, so they
+    # skip test code too, unless `async-scope = "all"`.
     skips_test_code: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = ()
 

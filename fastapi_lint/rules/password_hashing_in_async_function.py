@@ -32,7 +32,8 @@ class PasswordHashingInAsyncFunction(BlockingCallRule):
     while they compute, so in a worker thread they run beside the loop (measured: a
     request to another route waits for the hash on the loop, not for the hash in a thread).
 
-    Not reported: cheap digests (`hashlib.sha256(...)`, `hmac.compare_digest`),
+    Not reported: `pbkdf2_hmac` with an iteration count written as a literal below
+    100,000 (a key stretch of a millisecond or so, not a password hash), cheap digests (`hashlib.sha256(...)`, `hmac.compare_digest`),
     `check_needs_rehash`, awaited calls, and calls inside a plain `def` (FastAPI runs a
     plain `def` route or dependency in its threadpool) or inside a lambda handed to
     `asyncio.to_thread` or `run_in_threadpool`.

@@ -264,6 +264,8 @@ def classify_blocking_call(
             return None
         if target in _NONBLOCKING_WAITS and _uses_wnohang(call, ctx.scope, model):
             return None
+        if target == "hashlib.pbkdf2_hmac" and _few_iterations(call):
+            return None
         return BlockingCall(known[0], target.removeprefix("builtins."), known[1])
     owner, _, method = target.rpartition(".")
     family = _METHODS.get(owner) or _inherited_family(owner, method, model)
@@ -318,6 +320,23 @@ def _matches_extra(target: str, extra_blocking: Iterable[str]) -> bool:
         if relative and (name == relative or name.endswith("." + relative)):
             return True
     return False
+
+
+# PBKDF2 iterations below which a derivation is not password hashing but a cheap key
+# stretch (lnbits derives a fake wallet key with 2,048: about 1 ms). OWASP asks for
+# 600,000 for PBKDF2-HMAC-SHA256; Django's default is above 1,000,000.
+_PBKDF2_CHEAP_ITERATIONS = 100_000
+
+
+def _few_iterations(call: ast.Call) -> bool:
+    """`pbkdf2_hmac(hash, password, salt, 2048)`: an iteration count written as a small literal."""
+    count = call.args[3] if len(call.args) > 3 else next(
+        (k.value for k in call.keywords if k.arg == "iterations"), None
+    )
+    return (
+        isinstance(count, ast.Constant) and isinstance(count.value, int)
+        and count.value < _PBKDF2_CHEAP_ITERATIONS
+    )
 
 
 def _connects_now(call: ast.Call) -> bool:
