@@ -106,3 +106,47 @@ def test_fpi120_advice_follows_where_the_callback_runs() -> None:
     assert set(messages) == {10, 15}
     assert "asyncio.to_thread" in messages[10] and "plain `def`" not in messages[10]
     assert "plain `def`" in messages[15]
+
+
+# mlflow's gateway routes: a decorator under the registration awaits the handler.
+WRAPPED = textwrap.dedent(
+    """\
+    import functools
+    import os
+
+    from fastapi import FastAPI, HTTPException
+
+    app = FastAPI()
+
+
+    def translate_errors(func):
+        @functools.wraps(func)
+        async def wrapper(*args, **kwargs):
+            try:
+                return await func(*args, **kwargs)
+            except KeyError as error:
+                raise HTTPException(status_code=404) from error
+        return wrapper
+
+
+    @app.get("/models")
+    @translate_errors
+    async def list_models():
+        return {"models": os.listdir(".")}
+    """
+)
+
+
+def test_fpi120_does_not_advise_a_plain_def_under_a_wrapping_decorator(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from test_fix_runtime import load
+
+    [diagnostic] = check_source(WRAPPED, "app.py", Settings(select=["FPI120"])).diagnostics
+    assert "asyncio.to_thread" in diagnostic.message and "may break its caller" in diagnostic.message
+    assert diagnostic.fix is None
+    assert TestClient(load(tmp_path, WRAPPED).app).get("/models").status_code == 200
+    # What a plain `def` would do: the wrapper awaits a list, and every request fails.
+    plain = WRAPPED.replace("async def list_models", "def list_models")
+    with TestClient(load(tmp_path, plain).app, raise_server_exceptions=False) as client:
+        assert client.get("/models").status_code == 500

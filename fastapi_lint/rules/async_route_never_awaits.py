@@ -7,7 +7,7 @@ import ast
 from ..semantic.call_cost import CallCost, CallCostJudge
 from . import rule_by_code_or_name
 from ._async_functions import never_awaits
-from ._plain_def import PlainDefFixer
+from ._plain_def import REGISTRATION_DECORATORS, PlainDefFixer
 from .base import Option, Rule
 
 _DIRECT_BLOCKING_CODES = frozenset({"FPI100", "FPI101", "FPI102", "FPI103", "FPI104", "FPI105"})
@@ -79,8 +79,10 @@ class AsyncRouteNeverAwaits(Rule):
 
     Where `def` does not help, the message says so: Starlette calls a plain-`def`
     startup/shutdown handler (`on_event`) and a middleware's dispatch function directly
-    on the loop, so there the blocking work itself must move to a thread. An
-    exception handler written as `def` runs in the threadpool, like an endpoint.
+    on the loop, so there the blocking work itself must move to a thread; so must it in
+    a handler wrapped by another decorator than its registration (FastAPI registers the
+    wrapper, which may `await` the function). An exception handler written as `def` runs
+    in the threadpool, like an endpoint.
 
     One blocking call, one diagnostic: a blocking call that FPI100-FPI104 report in such a
     function, or FPI110 through its helpers, is theirs to report when they run, and this
@@ -212,6 +214,12 @@ class AsyncRouteNeverAwaits(Rule):
                 # Starlette calls a plain-`def` startup/shutdown handler or middleware
                 # directly on the loop: `def` would not help there.
                 advice = "run the blocking work in a thread (`await asyncio.to_thread(...)`)"
+            elif _wrapped_by_another_decorator(function.node):
+                # `@router.get(...)` over `@translate_errors`: FastAPI registers the
+                # wrapper, which may `await` the function (mlflow's gateway routes): as a
+                # plain `def` it would hand back a value, not a coroutine.
+                advice = ("run the blocking work in a thread (`await asyncio.to_thread(...)`); "
+                          "a decorator wraps it, so a plain `def` may break its caller")
             elif role == "injected":
                 # Known by its signature only: its own code may await it.
                 advice = ("run the blocking work in a thread (`await asyncio.to_thread(...)`), "
@@ -292,3 +300,12 @@ def _extra_blocking_calls(checker) -> list[str]:
         return []
     options = checker.settings.options_for(client_rule)
     return list(options.get("extra-blocking-calls", []))
+
+
+def _wrapped_by_another_decorator(node: ast.AST) -> bool:
+    """Decorated by something other than a registration (`@app.get(...)`, `@router.post(...)`)."""
+    for decorator in getattr(node, "decorator_list", ()):
+        func = decorator.func if isinstance(decorator, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr in REGISTRATION_DECORATORS | {"websocket"}):
+            return True
+    return False
