@@ -17,7 +17,7 @@ async def read_book(book_id: int, db: sqlite3.Connection = Depends(get_db)):
 
 
 @router.get("/featured", response_model=list[Book])
-def featured_books(db: sqlite3.Connection = Depends(get_db)):
+def featured_books(db: sqlite3.Connection = Depends(get_db)) -> list[Book]:
     rows = db.execute("SELECT * FROM books WHERE featured = 1").fetchall()
     return [dict(row) for row in rows]
 
