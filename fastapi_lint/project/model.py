@@ -88,6 +88,7 @@ class ProjectModel:
         self._referenced: set[str] | None = None
         self._routing = None
         self._serving = None
+        self._subclass_index: dict[str, list[tuple[ClassSummary, ModuleSummary]]] | None = None
 
     def with_module(self, summary: ModuleSummary) -> ProjectModel:
         """This project with `summary` in place of its module's summary (a file whose text
@@ -109,6 +110,13 @@ class ProjectModel:
         if depth > _MAX_DEPTH:
             return None
         parts = qualname.split(".")
+        for prefix in self.namespace_prefixes:
+            # A namespace directory inside a package (`prefect/server/concurrency/`): the
+            # package `prefect.server` exists, but the name only resolves through it.
+            if len(parts) > len(prefix) and tuple(parts[: len(prefix)]) == prefix and ".".join(prefix) not in self.modules:
+                found = self._resolve(".".join(parts[len(prefix):]), depth + 1)
+                if found is not None:
+                    return found
         for end in range(len(parts), 0, -1):
             module = self.modules.get(".".join(parts[:end]))
             if module is not None:
@@ -170,6 +178,52 @@ class ProjectModel:
                 if found is not None:
                     return found
         return None
+
+    def overrides(self, qualname: str) -> list[FunctionSummary]:
+        """`pkg.Storage.save`: the `save` methods of the project's subclasses of
+        `pkg.Storage`, at any depth (what a call on a value typed `Storage` may run)."""
+        owner_name, _, method = qualname.rpartition(".")
+        if not owner_name or method.startswith("__"):
+            return []
+        owner = self.resolve(owner_name)
+        if owner is None or owner.kind != "class":
+            return []
+        found: list[FunctionSummary] = []
+        seen = {owner.qualname}
+        pending = [owner.qualname]
+        while pending:
+            for cls, module in self._subclasses().get(pending.pop(), ()):
+                if cls.qualname in seen:
+                    continue
+                seen.add(cls.qualname)
+                pending.append(cls.qualname)
+                function = module.functions.get(f"{cls.qualname}.{method}") if method in cls.methods else None
+                if function is not None:
+                    found.append(function)
+        return found
+
+    def descendants(self, class_qualname: str) -> set[str]:
+        """The qualnames of the project's subclasses of a project class, at any depth."""
+        seen: set[str] = set()
+        pending = [class_qualname]
+        while pending:
+            for cls, _module in self._subclasses().get(pending.pop(), ()):
+                if cls.qualname not in seen and cls.qualname != class_qualname:
+                    seen.add(cls.qualname)
+                    pending.append(cls.qualname)
+        return seen
+
+    def _subclasses(self) -> dict[str, list[tuple[ClassSummary, ModuleSummary]]]:
+        if self._subclass_index is None:
+            index: dict[str, list[tuple[ClassSummary, ModuleSummary]]] = {}
+            for module in self.modules.values():
+                for cls in module.classes.values():
+                    for base in cls.bases:
+                        symbol = self.resolve(base)
+                        if symbol is not None and symbol.kind == "class":
+                            index.setdefault(symbol.qualname, []).append((cls, module))
+            self._subclass_index = index
+        return self._subclass_index
 
     def function(self, symbol: Symbol | None) -> FunctionSummary | None:
         if symbol is None or symbol.kind != "function":
@@ -390,7 +444,11 @@ def _namespace_prefixes(modules: Iterable[ModuleSummary]) -> tuple[tuple[str, ..
         named = module.module.split(".")[:-1] if not module.is_package else module.module.split(".")
         if named and len(directories) > len(named) and directories[len(directories) - len(named):] == named:
             above = tuple(directories[: len(directories) - len(named)])
-            if above and above[0] != SOURCE_DIRECTORY and all(part.isidentifier() for part in above):
+            if above and above[0] == SOURCE_DIRECTORY:
+                # `src/prefect/server/concurrency/lease_storage/` (no `concurrency/__init__.py`):
+                # imported as `prefect.server.concurrency.lease_storage` (`src/` is an import root).
+                above = above[1:]
+            if above and all(part.isidentifier() for part in above):
                 found.add(above)
     return tuple(sorted(found, key=len, reverse=True))
 

@@ -13,10 +13,14 @@ application starts running the project's code at its *entries*:
 
 From there, served code is everything those functions call, await, or hand to a call
 (`background_tasks.add_task(notify)`, `asyncio.create_task(refresh())`), through any
-number of project functions and modules. A method called on an object whose type the
+number of project functions and modules. A method called on a value of a project class
+(`storage: StorageService`, `self.storage`) reaches that class's method and every
+override of it in the project's subclasses of the class (an abstract service and its
+implementations). A method called on an object whose type the
 analysis does not know (`await storage.read_lease(...)`, the storage from a factory)
-reaches every project method of that name, when there are at most three, and at
-most once on the way from an entry. An `async def` no entry reaches (a test, a CLI
+reaches every project method of that name, when there are at most three or when they
+are one class's method and its overrides (one interface, however many implementations),
+and at most once on the way from an entry. An `async def` no entry reaches (a test, a CLI
 command, a worker started with `asyncio.run`, a script) does not stall any request: the
 async rules report it only with `async-scope = "application"` or `"all"`.
 
@@ -206,9 +210,23 @@ class Serving:
     def _callees(self, name: str) -> list[FunctionSummary]:
         if name.startswith(METHOD_BY_NAME):
             found = self._methods_named().get(name[len(METHOD_BY_NAME):], [])
-            return found if len(found) <= _MAX_METHODS_BY_NAME else []
+            if len(found) <= _MAX_METHODS_BY_NAME or self._one_interface(found):
+                return found
+            return []
         callee = self.project.callable_summary(name)
-        return [callee] if isinstance(callee, FunctionSummary) else []
+        direct = [callee] if isinstance(callee, FunctionSummary) else []
+        # `storage: StorageService` runs the subclass's `save_file` when the value is one.
+        return direct + self.project.overrides(name)
+
+    def _one_interface(self, methods: list[FunctionSummary]) -> bool:
+        """Whether the methods are one project class's method and its overrides in that
+        class's subclasses (`BaseDataLayer.list_threads` and its implementations): the
+        name then stands for one interface, however many implementations it has."""
+        owners = {m.qualname.rpartition(".")[0] for m in methods}
+        for root in owners:
+            if owners - {root} <= self.project.descendants(root):
+                return True
+        return False
 
     def _methods_named(self) -> dict[str, list[FunctionSummary]]:
         if self._methods is None:

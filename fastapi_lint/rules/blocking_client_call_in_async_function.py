@@ -28,6 +28,11 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
     - Stripe's API through stripe-python's resources (`stripe.Customer.create(...)`,
       `stripe.checkout.Session.retrieve(...)`, ... : each an HTTPS request; their
       `_async` twins, `await stripe.Customer.create_async(...)`, are not reported);
+    - OpenAI's sync clients (`openai.OpenAI`, `openai.AzureOpenAI`): every method of their
+      resources (`client.chat.completions.create(...)`, `client.embeddings.create(...)`),
+      also through `client.with_options(...)` and the module-level client
+      (`openai.chat.completions.create`), and openai < 1.0's `openai.ChatCompletion.create`;
+      `AsyncOpenAI`/`AsyncAzureOpenAI` (awaited) and `acreate` are not reported;
     - `smtplib.SMTP`/`SMTP_SSL` and `ftplib.FTP` (constructed with a host, which
       connects) and their commands;
     - `socket.create_connection`, `getaddrinfo`, `gethostbyname`, and `connect`, `recv`,

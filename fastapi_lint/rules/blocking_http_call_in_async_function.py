@@ -11,7 +11,8 @@ class BlockingHttpCallInAsyncFunction(BlockingCallRule):
     Checks for synchronous HTTP requests in an `async def` body that runs on the event
     loop: `requests` functions (`requests.get`, ..., `requests.request`) and
     `requests.Session` methods, the sync `httpx` functions (`httpx.get`, `httpx.request`,
-    `httpx.stream`) and `httpx.Client` methods, `urllib.request.urlopen`, `urllib3` pool
+    `httpx.stream`) and `httpx.Client` methods (also in `httpx2`, Pydantic's continuation
+    of httpx, with its `query`), `urllib.request.urlopen`, `urllib3` pool
     requests (`PoolManager().request`, `urllib3.request`) and `http.client` connections
     (`request`, `getresponse`, `connect`).
 

@@ -19,6 +19,7 @@ from .names import canonical
 
 HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT = "FPI100", "FPI101", "FPI102", "FPI103", "FPI104"
 HASHING = "FPI105"
+_SPAWN_FUNCTIONS = tuple(f"spawn{suffix}" for suffix in "l le lp lpe v ve vp vpe".split())
 _THREAD = "run it in a thread (`await asyncio.to_thread(...)`)"
 
 
@@ -88,11 +89,15 @@ _PASSLIB_SCHEMES = (
     "bcrypt bcrypt_sha256 argon2 scrypt pbkdf2_sha1 pbkdf2_sha256 pbkdf2_sha512 sha256_crypt "
     "sha512_crypt django_pbkdf2_sha256 django_bcrypt"
 )
+_HTTPX2_ALT = "use an async client (`httpx2.AsyncClient`)"
+_STDIN_ALT = "read the terminal outside the server"
 
 # qualname -> (code, alternative)
 _FUNCTIONS: dict[str, tuple[str, str]] = {
     **{f"requests.{verb}": (HTTP, _HTTP_ALT) for verb in _HTTP_VERBS.split()},
     **{f"httpx.{verb}": (HTTP, _HTTP_ALT) for verb in (_HTTP_VERBS + " stream").split()},
+    # httpx2, Pydantic's continuation of httpx: the same API, plus QUERY requests.
+    **{f"httpx2.{verb}": (HTTP, _HTTPX2_ALT) for verb in (_HTTP_VERBS + " stream query").split()},
     "urllib.request.urlopen": (HTTP, _HTTP_ALT),
     "urllib.request.urlretrieve": (HTTP, _HTTP_ALT),
     "urllib3.request": (HTTP, _HTTP_ALT),
@@ -105,13 +110,18 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
             "os.wait os.waitpid os.wait3 os.wait4 os.waitid"
         ).split()
     },
+    # `os.spawn*(mode, ...)` waits for the child when mode is `os.P_WAIT` (see `_spawn_waits`).
+    **{f"os.{name}": (SUBPROCESS, _SUBPROCESS_ALT) for name in _SPAWN_FUNCTIONS},
     **{
         name: (FILE_IO, _FILE_ALT)
         for name in (
-            "builtins.open io.open shutil.copy shutil.copy2 shutil.copyfile shutil.copyfileobj "
+            "builtins.open io.open io.open_code os.fdopen tempfile.TemporaryFile "
+            "tempfile.NamedTemporaryFile shutil.copy shutil.copy2 shutil.copyfile shutil.copyfileobj "
             "shutil.copytree shutil.move shutil.rmtree"
         ).split()
     },
+    # Waits for a line on the server's standard input: forever, under a process manager.
+    "builtins.input": (FILE_IO, _STDIN_ALT),
     "sqlite3.connect": (CLIENT, _SQLITE_ALT),
     "psycopg2.connect": (CLIENT, _PG_ALT),
     "psycopg2.extras.execute_values": (CLIENT, _PG_ALT),
@@ -150,6 +160,13 @@ _STRIPE_REQUESTS = _words(
     "finalize_invoice send_invoice mark_uncollectible upcoming list_line_items "
     "create_source retrieve_source modify_source delete_source list_sources"
 )
+# Methods of file objects that read or write (seek, tell, fileno, closed, ... do not wait on the disk).
+_FILE_OBJECT_IO = _words("read read1 readall readline readlines readinto readinto1 write writelines flush truncate")
+FILE_OBJECT_TYPES = (
+    "io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter", "io.BufferedRandom", "io.FileIO",
+    "typing.IO", "typing.TextIO", "typing.BinaryIO", "tempfile.SpooledTemporaryFile",
+)
+UPLOAD_FILE_FILE = "starlette.datastructures.UploadFile.file"
 _SQL_CURSOR = _words("execute executemany executescript fetchone fetchmany fetchall callproc")
 _SMTP = _words(
     "connect login starttls ehlo helo ehlo_or_helo_if_needed sendmail send_message quit noop "
@@ -169,6 +186,7 @@ def _family(code, alternative, display, methods=None, except_methods=""):
 _METHODS: dict[str, _Family] = {
     "requests.Session": _family(HTTP, _HTTP_ALT, "requests.Session", _HTTP_VERBS + " send"),
     "httpx.Client": _family(HTTP, _HTTP_ALT, "httpx.Client", _HTTP_VERBS + " send stream"),
+    "httpx2.Client": _family(HTTP, _HTTPX2_ALT, "httpx2.Client", _HTTP_VERBS + " send stream query"),
     "urllib.request.OpenerDirector": _family(HTTP, _HTTP_ALT, "OpenerDirector", "open"),
     **{
         f"urllib3.{cls}": _family(HTTP, _HTTP_ALT, cls, "request urlopen request_encode_url request_encode_body")
@@ -180,6 +198,13 @@ _METHODS: dict[str, _Family] = {
     },
     "subprocess.Popen": _family(SUBPROCESS, _SUBPROCESS_ALT, "Popen", "wait communicate"),
     "pathlib.Path": _family(FILE_IO, _FILE_ALT, "Path", "read_text read_bytes write_text write_bytes open"),
+    # File objects: what `open()` returns, and parameters annotated with their classes.
+    **{name: _family(FILE_IO, _FILE_ALT, "file", _FILE_OBJECT_IO) for name in FILE_OBJECT_TYPES},
+    # Starlette spools an upload to a temporary file on disk past 1 MB; its own async
+    # methods run the file calls in a thread then (`await upload.read()`).
+    UPLOAD_FILE_FILE: _family(
+        FILE_IO, "use `await upload.read()` / `await upload.write(...)`", "UploadFile.file", _FILE_OBJECT_IO
+    ),
     "sqlite3.Connection": _family(
         CLIENT, _SQLITE_ALT, "sqlite3.Connection", "execute executemany executescript commit rollback backup"
     ),
@@ -266,6 +291,8 @@ def classify_blocking_call(
             return None
         if target == "hashlib.pbkdf2_hmac" and _few_iterations(call):
             return None
+        if target.startswith("os.spawn") and not _spawn_waits(call, ctx.scope, model):
+            return None
         return BlockingCall(known[0], target.removeprefix("builtins."), known[1])
     owner, _, method = target.rpartition(".")
     family = _METHODS.get(owner) or _inherited_family(owner, method, model)
@@ -279,6 +306,8 @@ def classify_blocking_call(
     elif owner.startswith("stripe.") and owner.rpartition(".")[2][:1].isupper() and method in _STRIPE_REQUESTS:
         # `stripe.Customer.create(...)`: a synchronous HTTPS request to Stripe's API.
         return BlockingCall(CLIENT, target, f"use `await {target}_async(...)` (stripe-python 8.10+)")
+    elif _is_openai_request(owner, method):
+        return BlockingCall(CLIENT, _openai_display(target), _openai_alternative(owner, method))
     if _matches_extra(target, extra_blocking):
         return BlockingCall(CLIENT, target, "")
     return None
@@ -288,6 +317,47 @@ def inherits_library_method(owner: str, method: str, model) -> bool:
     """`owner`, a class of the project, inherits `method` from a catalogued library class
     without overriding it on the way (`class GitHub(requests.Session)` and `request`)."""
     return _inherited_family(owner, method, model) is not None
+
+
+# OpenAI's Python SDK (1.x): the sync clients' own request methods and every method of
+# their resources (`client.chat.completions.create`, `client.files.content`, ...) make an
+# HTTPS request; these only configure or build a client.
+_OPENAI_SYNC_CLIENTS = ("openai.OpenAI", "openai.AzureOpenAI")
+_OPENAI_NO_IO = _words("with_options copy close is_closed")
+# Resources of the module-level default client (`openai.chat.completions.create(...)`).
+_OPENAI_MODULE_RESOURCES = _words(
+    "chat completions embeddings files images audio moderations models fine_tuning beta "
+    "batches uploads responses vector_stores containers evals conversations"
+)
+# openai < 1.0: `openai.ChatCompletion.create(...)` (and its `acreate` twin).
+_OPENAI_LEGACY_REQUESTS = _words("create retrieve list delete modify download")
+
+
+def _is_openai_request(owner: str, method: str) -> bool:
+    if not owner.startswith("openai.") or method.startswith("_") or not method[:1].islower():
+        return False
+    for client in _OPENAI_SYNC_CLIENTS:
+        if owner == client or owner.startswith(client + "."):
+            return method not in _OPENAI_NO_IO
+    parts = owner.split(".")
+    if len(parts) >= 2 and parts[1] in _OPENAI_MODULE_RESOURCES:
+        return True
+    return len(parts) == 2 and parts[1][:1].isupper() and method in _OPENAI_LEGACY_REQUESTS
+
+
+def _openai_display(target: str) -> str:
+    for client in _OPENAI_SYNC_CLIENTS:
+        if target.startswith(client + "."):
+            return client.removeprefix("openai.") + target[len(client):]
+    return target
+
+
+def _openai_alternative(owner: str, method: str) -> str:
+    if owner.startswith("openai.AzureOpenAI"):
+        return "use `openai.AsyncAzureOpenAI` (awaited calls)"
+    if owner.count(".") == 1 and owner.rpartition(".")[2][:1].isupper() and owner != "openai.OpenAI":
+        return f"use `await {owner}.a{method}(...)`"
+    return "use `openai.AsyncOpenAI` (awaited calls)"
 
 
 def _inherited_family(owner: str, method: str, model, depth: int = 0) -> _Family | None:
@@ -337,6 +407,23 @@ def _few_iterations(call: ast.Call) -> bool:
         isinstance(count, ast.Constant) and isinstance(count.value, int)
         and count.value < _PBKDF2_CHEAP_ITERATIONS
     )
+
+
+_NOT_WAITING_MODES = frozenset({"os.P_NOWAIT", "os.P_NOWAITO", "os.P_DETACH", "os.P_OVERLAY"})
+
+
+def _spawn_waits(call: ast.Call, scope, model) -> bool:
+    """`os.spawnv(os.P_WAIT, ...)` runs the child to its end; with `os.P_NOWAIT` it returns
+    the child's pid at once (like `subprocess.Popen`). A mode that cannot be read counts
+    as waiting: `P_WAIT` is 0, and real code writes the constant."""
+    mode = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if mode is None:
+        return True
+    if isinstance(mode, ast.Constant):
+        return mode.value == 0  # os.P_WAIT
+    if isinstance(mode, (ast.Name, ast.Attribute)):
+        return model.resolve(mode, scope) not in _NOT_WAITING_MODES
+    return True
 
 
 def _connects_now(call: ast.Call) -> bool:

@@ -80,6 +80,18 @@ RESULT_TYPES: dict[str, str] = {
     # sockets
     "socket.create_connection": "socket.socket",
     "socket.socket": "socket.socket",
+    # File objects (all read and write the same way: see `blocking.FILE_OBJECT_TYPES`).
+    **{name: "io.TextIOWrapper" for name in (
+        "builtins.open", "io.open", "io.open_code", "os.fdopen", "pathlib.Path.open",
+        "tempfile.TemporaryFile", "tempfile.NamedTemporaryFile",
+    )},
+    "tempfile.SpooledTemporaryFile": "tempfile.SpooledTemporaryFile",
+    "starlette.datastructures.UploadFile.file": "starlette.datastructures.UploadFile.file",
+    # OpenAI: `client.with_options(timeout=...)` is a configured copy of the client.
+    "openai.OpenAI.with_options": "openai.OpenAI",
+    "openai.AzureOpenAI.with_options": "openai.AzureOpenAI",
+    "openai.OpenAI.copy": "openai.OpenAI",
+    "openai.AzureOpenAI.copy": "openai.AzureOpenAI",
     # pathlib
     "pathlib.Path.cwd": "pathlib.Path",
     "pathlib.Path.home": "pathlib.Path",

@@ -40,6 +40,8 @@ FASTAPI_INJECTED_TYPES = frozenset(
     }
 )
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# `typing` names that are classes of values (file objects), not type constructors.
+_TYPING_FILE_CLASSES = frozenset({"typing.IO", "typing.TextIO", "typing.BinaryIO"})
 # Return annotations of generator dependencies: the first argument is what is injected.
 _YIELDING_ANNOTATIONS = frozenset(
     f"{module}.{name}"
@@ -290,11 +292,11 @@ class SemanticModel:
                     if not (isinstance(element, ast.Constant) and element.value is None):
                         return self.annotation_type(element, scope, depth + 1)
                 return None
-            if outer is not None and outer.startswith("builtins."):
-                return outer
+            if outer is not None and (outer.startswith("builtins.") or outer in _TYPING_FILE_CLASSES):
+                return outer  # `list[str]`, `IO[bytes]`
             return None
         target = self.resolve(annotation, scope)
-        if target is not None and target.startswith("typing."):
+        if target is not None and target.startswith("typing.") and target not in _TYPING_FILE_CLASSES:
             return None
         return target
 
