@@ -338,7 +338,9 @@ class Checker(FastAPIRegistration):
         for item in node.items:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
-                binding = Binding("value", type=self.model.infer_type(item.context_expr, self.scope))
+                binding = Binding(
+                    "value", type=self.model.infer_type(item.context_expr, self.scope), entered=item.context_expr
+                )
                 self._bind_target(item.optional_vars, binding)
         self._visit_body(node.body)
 

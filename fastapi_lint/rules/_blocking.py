@@ -11,7 +11,7 @@ import ast
 import dataclasses
 from typing import Iterable
 
-from ..semantic.blocking import classify_blocking_call
+from ..semantic.blocking import FILE_OBJECT_TYPES, classify_blocking_call
 from ._offload import AwaitFixer
 from .base import Rule
 
@@ -36,7 +36,12 @@ class BlockingCallRule(Rule):
         if not ctx.on_event_loop or ctx.awaited:
             return
         found = classify_blocking_call(call, ctx, self.model, self.extra_blocking_calls())
-        if found is not None and found.code == self.code and not self._chained_on_blocking_call(call, ctx):
+        if (
+            found is not None
+            and found.code == self.code
+            and not self._chained_on_blocking_call(call, ctx)
+            and not self._on_file_opened_here(call, ctx)
+        ):
             fix = self.fixer.fix_for(call, ctx, found, self.option_values.get("offload-with", "auto"))
             if fix is not None:
                 self.functions_with_fixes.add(ctx.function.node)
@@ -53,3 +58,28 @@ class BlockingCallRule(Rule):
                 return True
             func = inner.func
         return False
+
+    def _on_file_opened_here(self, call: ast.Call, ctx) -> bool:
+        """`with open(p) as f: f.read()` or `f = open(p)` then `f.read()`, in one function:
+        the `open()` is reported, and reading the file it opened is the same blocking file
+        access (one operation, one diagnostic). A file object from anywhere else (a
+        parameter typed `IO[str]`, `upload.file`, a module-level `open()`) is reported at
+        its method, the first blocking call this function makes on it."""
+        owner = (ctx.target or "").rpartition(".")[0]
+        if owner not in FILE_OBJECT_TYPES or not isinstance(call.func, ast.Attribute):
+            return False
+        receiver = call.func.value
+        if not isinstance(receiver, ast.Name):
+            return False
+        bound_in = next((s for s in ctx.scope.visible_scopes() if receiver.id in s.bindings), None)
+        if bound_in is None or bound_in.enclosing_function() is not ctx.function:
+            return False
+        binding = bound_in.bindings[receiver.id]
+        source = binding.entered if binding.entered is not None else binding.value
+        if not isinstance(source, ast.Call):
+            return False
+        source_ctx = dataclasses.replace(
+            ctx, scope=bound_in, target=self.model.resolve(source.func, bound_in), awaited=False
+        )
+        found = classify_blocking_call(source, source_ctx, self.model, self.extra_blocking_calls())
+        return found is not None and found.code == self.code

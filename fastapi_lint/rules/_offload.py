@@ -42,7 +42,9 @@ _NOT_OFFLOADABLE = frozenset(
 # a `scoped_session`'s methods act on the calling thread's own session, so an offloaded
 # `registry.commit()` would commit another (empty) session.
 # FPI103's calls that return a file object, whose methods do the reading and writing.
-_FILE_OPENERS = frozenset({"open", "io.open", "Path.open"})
+_FILE_OPENERS = frozenset({
+    "open", "io.open", "io.open_code", "os.fdopen", "Path.open", "tempfile.TemporaryFile", "tempfile.NamedTemporaryFile",
+})
 _THREAD_BOUND_PREFIXES = ("sqlite3.", "sqlalchemy.orm.scoped_session.")
 # Functions that run a callable in a thread: `asyncio.to_thread(requests.get(url))` calls
 # `get` on the loop by mistake; wrapping it in one more offload would not be the fix.
@@ -142,6 +144,10 @@ class AwaitFixer:
         # `open(p).read()`: the file object's methods do the I/O (a large read blocks);
         # offloading only `open` would leave them on the loop, unreported.
         if found.code == FILE_IO and found.api in _FILE_OPENERS and outer_calls_in_chain(call, parents):
+            return True
+        # `with open(p) as f: f.read()`, `f = open(p)`: the `open()` is the one report for
+        # the file's reads and writes, so offloading only the `open` would hide them.
+        if found.code == FILE_IO and found.api in _FILE_OPENERS and _binds_result(call, parents):
             return True
         return self._breaks_expression(call, ctx, parents)
 
@@ -274,3 +280,11 @@ def _visible_alias(scope, model, qualname: str) -> str | None:
             return name
     return None
 
+
+
+def _binds_result(call: ast.Call, parents) -> bool:
+    """`with call as name`, `name = call`, `name: T = call`, `(name := call)`."""
+    parent = parents.get(id(call))
+    if isinstance(parent, ast.withitem):
+        return parent.context_expr is call and parent.optional_vars is not None
+    return isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and parent.value is call

@@ -21,6 +21,11 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
     `await upload.read()` is async and not reported); and `input()`, which waits for a
     line on the server's standard input.
 
+    One blocking file access, one diagnostic: `with open(p) as f: f.read()` and
+    `f = open(p)` then `f.read()` are reported once, at the `open()`. A file object's
+    methods are reported when nothing in the same function already reported the call that
+    opened it: parameters, `upload.file`, a file opened at module level or elsewhere.
+
     ## Why is this bad?
     File operations are synchronous system calls: on a slow or network disk, or with a
     large file, they hold the event loop and the server answers no other request
@@ -73,8 +78,7 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
 
     ## Fix safety
     The fix runs the call in a worker thread: `path.read_text()` becomes
-    `await asyncio.to_thread(path.read_text)`, and `with open(p) as f:` becomes
-    `with await asyncio.to_thread(open, p) as f:` (then `f.read()` still runs on the loop). In a module that already uses
+    `await asyncio.to_thread(path.read_text)`. In a module that already uses
     `run_in_threadpool`, `await run_in_threadpool(...)` is written instead (see the
     `offload-with` option), and the import is added when missing. For a method call, the
     bound method runs in the thread; the object and the arguments are still evaluated on
@@ -89,11 +93,12 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
     Only the reported call moves: what the code does later with the object it returns
     (reading from a response or a file object, for example) stays on the loop.
 
-    No fix is offered when the expression goes on to use the file object that `open()`,
-    `io.open()` or `Path.open()` returns (`open(p).read()`, `.readlines()`, `.write(...)`,
-    `.close()`): offloading only the `open` would leave the read or write, the part that
-    blocks on a large file, on the loop. Move such a line by hand into a function run
-    with `await asyncio.to_thread(...)`.
+    No fix is offered when the file object that `open()`, `io.open()`, `Path.open()` (or
+    `io.open_code`, `os.fdopen`, `tempfile`'s files) returns is used further: in the same
+    expression (`open(p).read()`, `.write(...)`, `.close()`) or through a name
+    (`with open(p) as f:`, `f = open(p)`). Offloading only the `open` would leave the read
+    or write, the part that blocks on a large file, on the loop, and unreported. Move such
+    code by hand into a function run with `await asyncio.to_thread(...)`.
 
     No fix is offered where an `await` cannot stand or would change the construct around
     it (a generator expression, a class body, an annotation, an f-string), when the result

@@ -33,6 +33,9 @@ class Binding:
     # For values: the call or expression that produced it, when it was a literal
     # container or a constant string (used for module constants like prefixes).
     value: ast.expr | None = None
+    # For `with EXPR as name`: EXPR, whose `__enter__` gave the value (a file object's
+    # `__enter__` returns the file itself).
+    entered: ast.expr | None = None
 
 
 @dataclass
