@@ -195,7 +195,9 @@ async def notes():
     ("code", "source", "fixes", "path", "expected"),
     [
         ("FPI102", SUBPROCESS_APP, 1, "/version", {"out": "v1.2", "code": 0}),
-        ("FPI103", FILE_APP, 2, "/notes", {"first": "café ☕", "all": "café ☕\nsecond line\n"}),
+        # One fix: `read_text`. The `with open(...) as handle` gets none, because offloading the
+        # open() alone would leave `handle.readline()` on the loop (and unreported).
+        ("FPI103", FILE_APP, 1, "/notes", {"first": "café ☕", "all": "café ☕\nsecond line\n"}),
     ],
     ids=["FPI102-subprocess.run", "FPI103-open-and-read_text"],
 )
