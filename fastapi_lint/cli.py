@@ -210,7 +210,8 @@ def check_command(argv: list[str]) -> int:
         _report(args, run, fixes, sys.stdout)
     if args.verbose:
         elapsed = time.perf_counter() - started
-        log.write(f"fastapi-lint: checked {run.files} file{'s' if run.files != 1 else ''} in {elapsed:.3f}s\n")
+        cached = f" ({run.cached} from the result cache)" if run.cached else ""
+        log.write(f"fastapi-lint: checked {run.files} file{'s' if run.files != 1 else ''} in {elapsed:.3f}s{cached}\n")
     return _exit_code(args, run, fixes)
 
 

@@ -45,20 +45,25 @@ class Run:
     internal_errors: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # for `--output-format full`
     files: int = 0
+    cached: int = 0  # of `files`, answered from the result cache (`project/results.py`)
     # With a FixMode: path -> code -> fixes applied; the diffs (`--diff`); why a file's
     # fixes were not (all) applied or written.
     fixed: dict[str, Counter] = field(default_factory=dict)
     diffs: list[str] = field(default_factory=list)
     fix_errors: list[str] = field(default_factory=list)
+    # New result-cache entries (root, relative path, entry), stored by the parent process.
+    results: list = field(default_factory=list)
 
     def merge(self, other: Run) -> None:
         self.diagnostics.extend(other.diagnostics)
         self.internal_errors.extend(other.internal_errors)
         self.sources.update(other.sources)
         self.files += other.files
+        self.cached += other.cached
         self.fixed.update(other.fixed)
         self.diffs.extend(other.diffs)
         self.fix_errors.extend(other.fix_errors)
+        self.results.extend(other.results)
 
 
 def _error_diagnostic(path: Path, message: str) -> Diagnostic:
@@ -83,8 +88,17 @@ def check_file(
     except OSError as error:
         run.diagnostics.append(_error_diagnostic(path, f"cannot read file: {error.strerror or error}"))
         return
+    settings = resolver.for_path(path)
     try:
-        result = check_source(data, str(path), resolver.for_path(path), project=_project_for(path))
+        if _projects is not None:
+            found, entry = _projects.cached_check(
+                path, data, settings,
+                lambda project: check_source(data, str(path), settings, project=project).diagnostics,
+            )
+            if entry is not None:
+                run.results.append(entry)
+        else:
+            found = check_source(data, str(path), settings).diagnostics
     except ConfigError:
         raise
     except Exception as error:  # a bug in a rule must not stop the other files
@@ -93,15 +107,45 @@ def check_file(
             detail += "\n" + traceback.format_exc()
         run.internal_errors.append(f"{display_path(str(path))}: internal error: {detail}")
         return
-    diagnostics = with_settings_applied(result.diagnostics, resolver.for_path(path))
-    if complete_fixes and result.error is None:
+    _report(path, data, found, settings, run, keep_source=keep_source, complete_fixes=complete_fixes)
+
+
+def _report(path: Path, data: bytes, found: list[Diagnostic], settings, run: Run, *, keep_source: bool,
+            complete_fixes: bool) -> None:
+    """A file's diagnostics as checked (or cached) into `run`, with its settings applied."""
+    parsed = not any(d.code is None for d in found)  # no syntax or decoding error
+    diagnostics = with_settings_applied(found, settings)
+    if complete_fixes and parsed:
         diagnostics = complete(diagnostics, decode_source(data))
     run.diagnostics.extend(diagnostics)
-    if keep_source and result.diagnostics:
+    if keep_source and found:
         try:
             run.sources[str(path)] = decode_source(data)
         except Exception:  # undecodable: already reported as a diagnostic
             pass
+
+
+def _from_cache(path: Path, resolver: SettingsResolver, run: Run, *, keep_source: bool,
+                complete_fixes: bool) -> bool:
+    """Report `path` from the result cache into `run` when its entry still holds (the same
+    content, settings and project facts); False: it must be checked."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False  # the check reports it
+    try:
+        settings = resolver.for_path(path)
+        found = _projects.cached_result(path, data, settings)
+    except ConfigError:
+        raise
+    except Exception:  # checked as usual, which reports what is wrong
+        return False
+    if found is None:
+        return False
+    run.files += 1
+    run.cached += 1
+    _report(path, data, found, settings, run, keep_source=keep_source, complete_fixes=complete_fixes)
+    return True
 
 
 def fix_file(
@@ -232,6 +276,10 @@ def check_files(
     if fix_mode is not None and fix_mode.write and projects is not None and run.fixed:
         _recheck_projects(run, paths, resolver, jobs=jobs, keep_source=keep_source, verbose=verbose,
                           projects=projects, complete_fixes=complete_fixes)
+    if projects is not None:
+        projects.store_results(run.results)
+        projects.save_results()
+        run.results = []
     return run
 
 
@@ -268,6 +316,17 @@ def _check_files(
 ) -> Run:
     global _projects
     _projects = projects
+    hits = Run()
+    if projects is not None and fix_mode is None:
+        # Files whose cached results hold are answered here, before any worker starts.
+        unanswered = []
+        for path in paths:
+            if _from_cache(path, resolver, hits, keep_source=keep_source, complete_fixes=complete_fixes):
+                if progress is not None:
+                    progress(1)
+            else:
+                unanswered.append(path)
+        paths = unanswered
     if jobs is None:
         jobs = available_cpus() if len(paths) >= PARALLEL_MIN_FILES else 1
     jobs = min(jobs, len(paths))
@@ -294,8 +353,9 @@ def _check_files(
                     run.merge(partial)
                     if progress is not None:
                         progress(len(chunk))
-            return run
-    run = Run()
+            hits.merge(run)
+            return hits
+    run = hits
     for path in paths:
         check_file(path, resolver, run, keep_source=keep_source, verbose=verbose, fix_mode=fix_mode,
                    complete_fixes=complete_fixes)

@@ -370,8 +370,9 @@ def test_parallel_workers_report_exactly_what_a_serial_run_reports(tmp_path: Pat
     files["pkg0/broken.py"] = "def f(:\n"
     write(tmp_path, {**files, "pyproject.toml": "[tool.fastapi-lint]\nselect = ['FPI101']\n"
                      "per-file-ignores = { 'pkg1/*' = ['FPI101'] }\n"})
-    serial = run("--jobs", "1", "--output-format", "json", cwd=tmp_path)
-    parallel = run("--jobs", "2", "--output-format", "json", cwd=tmp_path)
+    # Without the result cache, which would answer the second run without any worker.
+    serial = run("--no-cache", "--jobs", "1", "--output-format", "json", cwd=tmp_path)
+    parallel = run("--no-cache", "--jobs", "2", "--output-format", "json", cwd=tmp_path)
     assert serial.returncode == parallel.returncode == 1
     assert parallel.stdout == serial.stdout
     assert len(json.loads(serial.stdout)) == 5  # 4 sleepy files outside pkg1, 1 syntax error
@@ -385,7 +386,7 @@ def test_parallel_workers_report_exactly_what_a_serial_run_reports(tmp_path: Pat
 
     monkeypatch.setattr(runner, "check_source", check_source)
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["--jobs", "2", "-q"]) == 2
+    assert cli.main(["--no-cache", "--jobs", "2", "-q"]) == 2
     assert "error: pkg0/m3.py: internal error: RuntimeError: rule exploded\n" in capsys.readouterr().err
     assert run("--jobs", "0", cwd=tmp_path).returncode == 2
 

@@ -26,6 +26,7 @@ from .cache import SummaryCache, content_hash
 from .context import ProjectContext
 from .layout import ModuleName, is_nested_project, marker_root, module_name, pyproject_root
 from .model import ProjectModel
+from .results import ResultCache, project_digest
 from .summary import ModuleSummary, summarize
 
 # Below this many files to summarise, starting workers costs more than it saves.
@@ -81,8 +82,11 @@ def load_project(
     summaries: list[ModuleSummary] = []
     pending: list[_Pending] = []
     kept: set[str] = set()
+    contents: list[tuple[str, str, str]] = []  # (relative, module, content digest): the project digest
+    cache.files = {path.relative_to(root).as_posix() for path in files}
+    tops: dict[Path, Path] = {}
     for path in files:
-        module = module_name(path, root)
+        module = module_name(path, root, tops)
         if module is None:
             continue
         relative = path.relative_to(root).as_posix()
@@ -96,15 +100,21 @@ def load_project(
                 cached = cache.lookup_content(relative, stat, digest, module.name, module.is_package)
                 if cached is None:
                     pending.append(_Pending(relative, module, stat, data, digest))
+                    contents.append((relative, module.name, digest))
                     continue
         except OSError:
             continue  # unreadable: the check of that file reports it
+        digest = cache.entries[relative]["hash"]
+        contents.append((relative, module.name, digest))
+        cached.content_digest = digest  # what the summary was made from (`facts.py`)
         summaries.append(cached)
     for item, summary in zip(pending, _summarize_all(pending, jobs)):
         cache.store(item.relative, item.stat, item.digest, summary)
+        summary.content_digest = item.digest
         summaries.append(summary)
     cache.forget_except(kept)
     cache.save()
+    cache.contents = contents
     return ProjectModel(root, summaries), cache
 
 
@@ -161,9 +171,78 @@ class ProjectSession:
     projects: dict[Path, ProjectModel] = field(default_factory=dict)
     caches: dict[Path, SummaryCache] = field(default_factory=dict)
     roots: dict[Path, Path] = field(default_factory=dict)  # checked file -> its project root
+    results: dict[Path, ResultCache] = field(default_factory=dict)  # per-file results (`results.py`)
+    _contexts: dict[Path, ProjectContext | None] = field(default_factory=dict, repr=False)
+
+    def _result_slot(self, path: Path, settings: Settings):
+        """(results cache, root, resolved path, context, settings key) for `path`, or None
+        when it has no project or the cache is off."""
+        resolved = Path(path).resolve()
+        root = self.roots.get(resolved)
+        results = self.results.get(root) if root is not None else None
+        if results is None or not results.enabled:
+            return None
+        from .results import settings_digest
+
+        context = self.context_for(resolved)  # memoised: `resolved` resolves to itself
+        key = settings_digest(settings, str(path), root if context is not None else None)
+        return results, root, resolved, context, key
+
+    def cached_result(self, path: Path, data: bytes, settings: Settings) -> list | None:
+        """`path`'s diagnostics from the result cache, when its entry still holds: the same
+        content and settings, and the project facts its check read answered the same."""
+        slot = self._result_slot(path, settings)
+        if slot is None:
+            return None
+        results, root, resolved, context, settings_key = slot
+        relative = resolved.relative_to(root).as_posix()
+        if relative not in results.entries:
+            return None
+        entry = results.lookup(relative, content_hash(data), settings_key,
+                               context.project if context is not None else None)
+        if entry is None:
+            return None
+        results.hits += 1
+        return _renamed(entry.diagnostics, entry.filename, str(path))
+
+    def cached_check(self, path: Path, data: bytes, settings: Settings, check):
+        """`check(context)`'s diagnostics for `path`, checked with the project's reads
+        recorded (`facts.py`); and the entry to store for it, None when `path` has no
+        project or the cache is off."""
+        slot = self._result_slot(path, settings)
+        if slot is None:
+            return check(self.context_for(path)), None
+        from .facts import FactLog, FactRecorder
+        from .results import ResultEntry
+
+        results, root, resolved, context, settings_key = slot
+        results.misses += 1
+        log = FactLog()
+        if context is None:  # checked on its own (not a module of the project): no facts read
+            diagnostics = check(None)
+        else:
+            diagnostics = check(ProjectContext(FactRecorder(context.project, log), context.module))
+        entry = ResultEntry(content_hash(data), settings_key, results.project_digest or "",
+                            log.facts if log.complete else None, list(diagnostics), str(path))
+        return diagnostics, (root, resolved.relative_to(root).as_posix(), entry)
+
+    def store_results(self, entries) -> None:
+        for root, relative, entry in entries:
+            # After `--fix` rewrote files the project digest is unknown (""): such entries
+            # hold only through their facts, replayed next time.
+            self.results[root].store(relative, entry)
+
+    def save_results(self) -> None:
+        for results in self.results.values():
+            results.save()
 
     def context_for(self, path: Path | str) -> ProjectContext | None:
         path = Path(path).resolve()
+        if path not in self._contexts:
+            self._contexts[path] = self._context(path)
+        return self._contexts[path]
+
+    def _context(self, path: Path) -> ProjectContext | None:
         root = self.roots.get(path)
         project = self.projects.get(root) if root is not None else None
         if project is None:
@@ -190,6 +269,7 @@ class ProjectSession:
             if root not in self.projects:
                 # One process at a time: flake8 runs its own worker processes.
                 self.projects[root], self.caches[root] = load_project(root, settings_for, jobs=1)
+                self._contexts.clear()
         return self.context_for(path)
 
     def refreshed(self, changed: list[Path]) -> set[Path]:
@@ -211,6 +291,9 @@ class ProjectSession:
             project.role_of("")  # computed once here rather than in each forked worker
             project.routing.findings()
             self.projects[root] = project
+            self._contexts.clear()
+            if root in self.results:
+                self.results[root].project_digest = None  # facts must be replayed now
             roots.add(root)
         return roots
 
@@ -279,4 +362,21 @@ def prepare_projects(
         project.routing.findings()
         session.projects[root] = project
         session.caches[root] = cache
+        results = ResultCache(root, enabled=use_cache).load()
+        results.project_digest = project_digest(root, cache.contents)
+        results.kept = cache.files
+        session.results[root] = results
     return session
+
+
+def _renamed(diagnostics: list, old: str, new: str) -> list:
+    """Cached diagnostics under the name this run gives their file (`./app.py`, `app.py`)."""
+    if old == new:
+        return list(diagnostics)
+    import dataclasses
+
+    def rename(item):
+        return dataclasses.replace(item, filename=new) if item.filename == old else item
+
+    return [dataclasses.replace(d, filename=new if d.filename == old else d.filename,
+                                related=tuple(rename(r) for r in d.related)) for d in diagnostics]

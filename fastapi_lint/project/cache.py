@@ -57,6 +57,9 @@ class SummaryCache:
     enabled: bool = True
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     stats: CacheStats = field(default_factory=CacheStats)
+    # (relative path, module name, content digest) of the project's files, once loaded.
+    contents: list[tuple[str, str, str]] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)  # every file of the project, relative
     _dirty: bool = False
 
     @property

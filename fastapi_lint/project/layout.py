@@ -90,18 +90,23 @@ def import_roots(root: Path) -> list[Path]:
     return [source, root] if source.is_dir() and not (source / "__init__.py").exists() else [root]
 
 
-def module_name(path: Path, root: Path) -> ModuleName | None:
+def module_name(path: Path, root: Path, tops: dict[Path, Path] | None = None) -> ModuleName | None:
     """The dotted name of `path` in the project at `root`; None when it has none
-    (not a `.py`/`.pyi` file, a name that is not an identifier, outside the root)."""
+    (not a `.py`/`.pyi` file, a name that is not an identifier, outside the root).
+    `tops`: a memo of each directory's outermost package, for many files of one tree."""
     path = path.resolve()
     if path.suffix not in (".py", ".pyi"):
         return None
     is_package = path.stem == "__init__"
     directory = path.parent
     # The outermost package that holds the file: its parent is where imports start.
-    package_top = directory
-    while (package_top / "__init__.py").exists() and package_top.parent != package_top:
-        package_top = package_top.parent
+    package_top = tops.get(directory) if tops is not None else None
+    if package_top is None:
+        package_top = directory
+        while (package_top / "__init__.py").exists() and package_top.parent != package_top:
+            package_top = package_top.parent
+        if tops is not None:
+            tops[directory] = package_top
     if package_top != directory:
         base = package_top
     else:  # not in a package: a top-level module, or a namespace package's module

@@ -24,7 +24,7 @@ def add_project_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-project", action="store_true",
                        help="check each file on its own (no routers, models or helpers from other modules)")
     group.add_argument("--no-cache", action="store_true",
-                       help="do not read or write the module summaries cached in .fastapi_lint_cache/")
+                       help="do not read or write the module summaries and results cached in .fastapi_lint_cache/")
 
 
 def session_for_check(args: argparse.Namespace, files: list[Path], resolver, log: TextIO) -> ProjectSession | None:

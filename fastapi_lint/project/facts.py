@@ -1,0 +1,249 @@
+"""The project facts a file's findings used, recorded as they are read, so that a cached
+result can be trusted exactly as long as those facts are unchanged.
+
+While a file is checked for the result cache, its `ProjectContext.project` is a
+`FactRecorder` around the `ProjectModel`: every attribute read, method call, `in`, `[]`,
+`len` and iteration on the model (and on what hangs off it: `routing`, `serving`,
+`modules`) is passed through and logged as (path, operation, arguments, digest of the
+answer). A later run replays the log against its own model (`replay`): the same
+questions must get answers with the same digests, else the file is checked again. An edit
+in another module therefore invalidates exactly the files whose findings asked about what
+changed (a helper that became blocking changes `blocking_chain`'s answer for its callers).
+
+Rule authors need do nothing: any read of the project through `model.project` (the
+`ProjectContext`) or `checker.project_model()` is recorded. Only two things defeat it,
+and both are detected and make the result depend on every file of the project instead
+(safe, only slower to invalidate): an argument that cannot be stored (an `ast` node, a
+semantic model) unless it is itself an answer recorded earlier, and a call returning a new
+`ProjectModel` (`with_module`).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+from collections.abc import ItemsView, KeysView, ValuesView
+from pathlib import PurePath
+from typing import Any
+
+_PLAIN = (str, int, float, bool, bytes, type(None))
+
+
+class FactLog:
+    """The facts one file's check read: `facts` in order, `complete` False when one of
+    them could not be recorded in a replayable way."""
+
+    def __init__(self) -> None:
+        self.facts: list[tuple] = []
+        self.complete = True
+        self._index: dict[tuple, int] = {}
+        self._answers: dict[int, tuple[Any, int]] = {}  # id(answer) -> (answer, fact index)
+        self._memo: dict[int, tuple[Any, bytes]] = {}
+
+    def note(self, path: tuple[str, ...], op: str, args: tuple, kwargs: dict, answer: Any) -> None:
+        stored = _storable(args, self._answers), _storable(tuple(sorted(kwargs.items())), self._answers)
+        if stored[0] is _UNSTORABLE or stored[1] is _UNSTORABLE:
+            self.complete = False
+            return
+        key = (path, op, repr(stored))
+        if key in self._index:
+            return
+        self._index[key] = len(self.facts)
+        if not isinstance(answer, _PLAIN):
+            self._answers.setdefault(id(answer), (answer, len(self.facts)))
+        self.facts.append((path, op, stored[0], stored[1], digest(answer, self._memo)))
+
+
+class _Unstorable:
+    pass
+
+
+_UNSTORABLE = _Unstorable()
+
+
+def _storable(value: Any, answers: dict[int, tuple[Any, int]]):
+    """`value` as data that can be pickled and replayed; earlier answers as references."""
+    if isinstance(value, _PLAIN) or isinstance(value, PurePath):
+        return value
+    known = answers.get(id(value))
+    if known is not None and known[0] is value:
+        return _Answer(known[1])
+    if isinstance(value, (tuple, list, set, frozenset)):
+        items = [_storable(v, answers) for v in value]
+        if any(item is _UNSTORABLE for item in items):
+            return _UNSTORABLE
+        if isinstance(value, (set, frozenset)):
+            return frozenset(items)
+        return type(value)(items) if isinstance(value, (tuple, list)) else items
+    return _UNSTORABLE
+
+
+@dataclasses.dataclass(frozen=True)
+class _Answer:
+    """An argument that is the answer of the fact at `index` (a `Symbol` from `resolve`)."""
+
+    index: int
+
+
+def _fingerprint(value: Any, memo: dict[int, tuple[Any, Any]], active: set[int], depth: int = 0) -> Any:
+    if isinstance(value, _PLAIN) or isinstance(value, PurePath):
+        return value
+    if isinstance(value, ast.AST):  # where it is, not what object it is
+        return (type(value).__name__, getattr(value, "lineno", None), getattr(value, "col_offset", None),
+                getattr(value, "end_lineno", None), getattr(value, "end_col_offset", None))
+    from .model import ProjectModel
+    from .summary import ModuleSummary
+
+    if isinstance(value, (ProjectModel, FactRecorder)):
+        return "<project>"
+    if isinstance(value, ModuleSummary) and getattr(value, "content_digest", None):
+        # A module's summary is made from its file alone (`build.summarize_source`): the
+        # file's content digest says all it says, in a fraction of the time.
+        return ("ModuleSummary", value.module, value.path, value.is_package, value.content_digest)
+    key = id(value)
+    known = memo.get(key)
+    if known is not None and known[0] is value:
+        return known[1]
+    if key in active or depth > 60:
+        return "<cycle>"
+    active.add(key)
+    try:
+        if isinstance(value, dict):
+            items = [(_fingerprint(k, memo, active, depth + 1), _fingerprint(v, memo, active, depth + 1))
+                     for k, v in value.items()]
+            result: Any = ("dict", tuple(sorted(items, key=repr)))
+        elif isinstance(value, (list, tuple, KeysView, ValuesView, ItemsView)):
+            result = tuple(_fingerprint(v, memo, active, depth + 1) for v in value)
+        elif isinstance(value, (set, frozenset)):
+            result = ("set", tuple(sorted((_fingerprint(v, memo, active, depth + 1) for v in value), key=repr)))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            result = (type(value).__qualname__, tuple(
+                (f.name, _fingerprint(getattr(value, f.name, None), memo, active, depth + 1))
+                for f in dataclasses.fields(value)
+            ))
+        elif hasattr(value, "__dict__") and not callable(value):
+            result = (type(value).__qualname__, _fingerprint(vars(value), memo, active, depth + 1))
+        else:
+            result = (type(value).__qualname__,)
+    finally:
+        active.discard(key)
+    memo[key] = (value, result)
+    return result
+
+
+def digest(value: Any, memo: dict | None = None) -> bytes:
+    """A digest of what `value` says (the same facts in another process: the same digest)."""
+    if isinstance(value, _PLAIN):
+        return repr(value).encode()[:64] if len(repr(value)) <= 64 else _hash(repr(value))
+    return _hash(repr(_fingerprint(value, memo if memo is not None else {}, set())))
+
+
+def _hash(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=12).digest()
+
+
+class FactRecorder:
+    """A `ProjectModel` (or an object reached from it) whose reads are logged to `log`."""
+
+    __slots__ = ("_target", "_log", "_path")
+
+    def __init__(self, target: Any, log: FactLog, path: tuple[str, ...] = ()) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_log", log)
+        object.__setattr__(self, "_path", path)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        path = (*self._path, name)
+        if callable(value) and not isinstance(value, type):
+            return _RecordedMethod(value, self._log, path)
+        if isinstance(value, _PLAIN) or isinstance(value, PurePath):
+            self._log.note(path, "attr", (), {}, value)
+            return value
+        return FactRecorder(value, self._log, path)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._target, name, value)
+
+    def _note(self, op: str, args: tuple, answer: Any) -> Any:
+        self._log.note(self._path, op, args, {}, answer)
+        return answer
+
+    def __iter__(self):
+        return iter(self._note("iter", (), list(self._target)))
+
+    def __len__(self) -> int:
+        return self._note("len", (), len(self._target))
+
+    def __bool__(self) -> bool:
+        return self._note("bool", (), bool(self._target))
+
+    def __contains__(self, item: Any) -> bool:
+        return self._note("contains", (item,), item in self._target)
+
+    def __getitem__(self, item: Any) -> Any:
+        return self._note("getitem", (item,), self._target[item])
+
+
+class _RecordedMethod:
+    __slots__ = ("_method", "_log", "_path")
+
+    def __init__(self, method, log: FactLog, path: tuple[str, ...]) -> None:
+        self._method, self._log, self._path = method, log, path
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from .model import ProjectModel
+
+        answer = self._method(*args, **kwargs)
+        if isinstance(answer, ProjectModel):  # `with_module`: its reads are not recorded
+            self._log.complete = False
+            return answer
+        self._log.note(self._path, "call", args, kwargs, answer)
+        return answer
+
+
+def replay(model: Any, facts: list[tuple]) -> bool:
+    """Whether every recorded fact has the same answer in `model`. Never raises."""
+    answers: list[Any] = []
+    memo: dict = {}
+    try:
+        for path, op, args, kwargs, expected in facts:
+            target = model
+            for name in path[:-1] if op in ("attr", "call") else path:
+                target = getattr(target, name)
+            real_args = _resolved(args, answers)
+            if op == "attr":
+                answer = getattr(target, path[-1])
+            elif op == "call":
+                answer = getattr(target, path[-1])(*real_args, **dict(_resolved(kwargs, answers)))
+            elif op == "iter":
+                answer = list(target)
+            elif op == "len":
+                answer = len(target)
+            elif op == "bool":
+                answer = bool(target)
+            elif op == "contains":
+                answer = real_args[0] in target
+            elif op == "getitem":
+                answer = target[real_args[0]]
+            else:
+                return False
+            answers.append(answer)
+            if digest(answer, memo) != expected:
+                return False
+    except Exception:  # a question the model cannot answer any more: changed
+        return False
+    return True
+
+
+def _resolved(value: Any, answers: list[Any]) -> Any:
+    if isinstance(value, _Answer):
+        return answers[value.index]
+    if isinstance(value, tuple):
+        return tuple(_resolved(v, answers) for v in value)
+    if isinstance(value, list):
+        return [_resolved(v, answers) for v in value]
+    if isinstance(value, frozenset):
+        return frozenset(_resolved(v, answers) for v in value)
+    return value

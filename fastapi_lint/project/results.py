@@ -1,0 +1,146 @@
+"""Each file's diagnostics cached on disk, so that a warm run checks only what changed.
+
+One pickle per project, `<root>/.fastapi_lint_cache/results.pickle`: for each file (by its
+path relative to the root) the diagnostics of its last check and what they depended on:
+
+- `content`: the digest of the file's bytes;
+- `settings`: the digest of the settings that apply to it (rule selection and options,
+  per-file ignores, async scope...) and of the rules that ran (codes);
+- `project`: the digest of the whole project's files when it was checked (every file's
+  path, module name and content): when it is unchanged, no fact can have changed;
+- `facts`: the project facts the check read (`facts.py`), replayed against the current
+  project model when the project digest differs. An entry whose facts could not all be
+  recorded (`complete` False) is trusted only with an unchanged project digest.
+
+The whole file is keyed by `code_version()` (fastapi-lint's version and a fingerprint of
+its source files, so a new or changed rule module invalidates every entry). Loading never
+raises: a missing, truncated, corrupt or other-version file is an empty cache. Writing is
+atomic (a temporary file in the same directory, then `os.replace`): a concurrent run reads
+either the old or the new file, never half of one; when two runs write at once, the last
+one wins and the other's new entries are simply checked again next time. Entries of files
+no longer in the project are dropped on every save.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import CACHE_DIRECTORY, code_version
+
+RESULTS_FILE = "results.pickle"
+FORMAT = 1
+
+
+@dataclass
+class ResultEntry:
+    content: str
+    settings: str
+    project: str
+    facts: list[tuple] | None  # None: not replayable, valid only for the same project digest
+    diagnostics: list  # as checked, before `with_settings_applied`; filenames as `filename`
+    filename: str
+
+
+@dataclass
+class ResultCache:
+    root: Path
+    enabled: bool = True
+    entries: dict[str, ResultEntry] = field(default_factory=dict)
+    project_digest: str | None = None  # None: the project changed during the run (--fix)
+    kept: set[str] | None = None  # the project's files, for pruning
+    hits: int = 0
+    misses: int = 0
+    _dirty: bool = False
+
+    @property
+    def path(self) -> Path:
+        return self.root / CACHE_DIRECTORY / RESULTS_FILE
+
+    def load(self) -> ResultCache:
+        if not self.enabled:
+            return self
+        try:
+            with open(self.path, "rb") as handle:
+                document = pickle.load(handle)
+            if (isinstance(document, dict) and document.get("format") == FORMAT
+                    and document.get("version") == code_version() and isinstance(document.get("files"), dict)):
+                self.entries = {k: v for k, v in document["files"].items() if isinstance(v, ResultEntry)}
+        except Exception:  # missing, truncated, garbage, an old format: start empty
+            self.entries = {}
+        return self
+
+    def lookup(self, relative: str, content: str, settings: str, model: Any) -> ResultEntry | None:
+        entry = self.entries.get(relative)
+        if entry is None or entry.content != content or entry.settings != settings:
+            return None
+        if self.project_digest is None or entry.project != self.project_digest:
+            from .facts import replay
+
+            if entry.facts is None or not replay(model, entry.facts):
+                return None
+        return entry
+
+    def store(self, relative: str, entry: ResultEntry) -> None:
+        self.entries[relative] = entry
+        self._dirty = True
+
+    def save(self) -> None:
+        if not self.enabled:
+            return
+        if self.kept is not None:
+            gone = [name for name in self.entries if name not in self.kept]
+            for name in gone:
+                del self.entries[name]
+            self._dirty = self._dirty or bool(gone)
+        if not self._dirty:
+            return
+        directory = self.path.parent
+        temporary = directory / f"{RESULTS_FILE}.{os.getpid()}.tmp"
+        try:
+            directory.mkdir(exist_ok=True)
+            with open(temporary, "wb") as handle:
+                pickle.dump({"format": FORMAT, "version": code_version(), "files": self.entries}, handle,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except Exception:  # read-only checkout, disk full, an entry that cannot be pickled
+            try:
+                temporary.unlink()
+            except OSError:
+                pass
+            return
+        self._dirty = False
+
+
+_settings_digests: dict[tuple, tuple[Any, str]] = {}
+
+
+def settings_digest(settings, filename: str, root: Path | None) -> str:
+    """What besides the file and the project decides its diagnostics: the settings that
+    apply to it, the rules that run on it, and the FastAPI version judged by (installed,
+    or pinned by the project: `route-added-after-include`). `root`: the project's, None
+    for a file checked on its own, as the rule is given it."""
+    from ..rules._fastapi_version import fastapi_version
+
+    rules = tuple(rule.code for rule in settings.enabled_rules(filename))
+    version = fastapi_version("auto", filename, root)
+    key = (id(settings), rules, version)
+    known = _settings_digests.get(key)
+    if known is None or known[0] is not settings:
+        text = f"{code_version()}|{rules}|{version}|{settings!r}"
+        known = settings, hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=16).hexdigest()
+        _settings_digests[key] = known
+    return known[1]
+
+
+def project_digest(root: Path, files: list[tuple[str, str, str]]) -> str:
+    """The project at `root` (moved or copied: another project, whose diagnostics name
+    other paths) made of `files`: (relative path, module name, content digest) each."""
+    digest = hashlib.blake2b(f"{code_version()}|{root}".encode("utf-8", "backslashreplace"), digest_size=16)
+    for item in sorted(files):
+        digest.update("\0".join(item).encode("utf-8", "backslashreplace") + b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,148 @@
+"""The per-file results cache (`fastapi_lint/project/results.py`) from the command line: a
+warm run prints what a cold one does, with nothing changed, after an edit of the file, and
+after an edit of another module that changes the file's findings; a broken cache file is
+an empty cache."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import run, write
+from fastapi_lint.project.cache import CACHE_DIRECTORY
+from fastapi_lint.project.results import RESULTS_FILE, ResultCache
+from project_harness import PROJECTS_DIRECTORY
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    copy = tmp_path / "shop"
+    shutil.copytree(PROJECTS_DIRECTORY / "shop", copy, ignore=shutil.ignore_patterns(CACHE_DIRECTORY, "__pycache__"))
+    return copy
+
+
+def _cold(root: Path, *args: str) -> tuple[int, str]:
+    result = run("--no-cache", *args, cwd=root)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, result.stdout
+
+
+def _warm(root: Path, *args: str) -> tuple[int, str, int]:
+    """(exit code, output, how many files came from the result cache)."""
+    result = run("-v", *args, cwd=root)
+    assert "Traceback" not in result.stderr, result.stderr
+    line = next(line for line in result.stderr.splitlines() if "fastapi-lint: checked" in line)
+    cached = int(line.split("(")[1].split()[0]) if "from the result cache" in line else 0
+    return result.returncode, result.stdout, cached
+
+
+def _same_as_cold(root: Path, *args: str) -> int:
+    code, output, cached = _warm(root, *args)
+    assert (code, output) == _cold(root, *args)
+    return cached
+
+
+def test_a_warm_run_prints_what_the_cold_run_printed(shop: Path) -> None:
+    assert _same_as_cold(shop, ".") == 0  # the first run fills the cache
+    for args in ([], ["--output-format", "json"], ["--output-format", "full"], ["--statistics"]):
+        assert _same_as_cold(shop, *args, ".") == 18
+    # Named differently (absolute, one file, a directory from below): the same as cold.
+    assert _same_as_cold(shop, str(shop)) == 18
+    assert _same_as_cold(shop, "shop/api/items.py") == 1
+    assert _same_as_cold(shop / "shop", "api") == 6
+
+
+def test_an_edited_file_is_checked_again(shop: Path) -> None:
+    _same_as_cold(shop, ".")
+    orders = shop / "shop/api/orders.py"
+    orders.write_text("import time\n" + orders.read_text()
+                      + "\n\n@router.get('/slow')\nasync def slow():\n    time.sleep(1)\n    return {}\n")
+    code, output, cached = _warm(shop, ".")
+    assert (code, output) == _cold(shop, ".")
+    assert "shop/api/orders.py:" in output and cached < 18
+    assert _same_as_cold(shop, ".") == 18
+
+
+def test_an_edit_in_another_module_changes_the_findings_of_its_dependants(tmp_path: Path) -> None:
+    root = write(tmp_path / "dep", {
+        "pyproject.toml": "[project]\nname = 'dep'\n",
+        "app/__init__.py": "",
+        "app/helpers.py": "def compute(x):\n    return x + 1\n",
+        "app/other.py": "def unrelated():\n    return 1\n",
+        "app/main.py": """\
+            from fastapi import FastAPI
+
+            from app.helpers import compute
+
+            app = FastAPI()
+
+
+            @app.get("/items")
+            async def items():
+                return {"value": compute(1)}
+            """,
+    })
+    code, output, _ = _warm(root, ".")
+    assert code == 0 and "FPI110" not in output
+    # The helper now blocks: FPI110 appears in the route's module, which did not change.
+    write(root, {"app/helpers.py": "import time\n\n\ndef compute(x):\n    time.sleep(1)\n    return x + 1\n"})
+    code, output, cached = _warm(root, ".")
+    assert (code, output) == _cold(root, ".")
+    assert "app/main.py:10:22: FPI110" in output
+    # An edit that changes nothing the route module asked about: it stays cached.
+    write(root, {"app/other.py": "def unrelated():\n    return 2\n"})
+    code, output, cached = _warm(root, ".")
+    assert (code, output) == _cold(root, ".")
+    assert "app/main.py:10:22: FPI110" in output and cached >= 2
+    # And back: the finding goes away again.
+    write(root, {"app/helpers.py": "def compute(x):\n    return x + 1\n"})
+    code, output, _ = _warm(root, ".")
+    assert (code, output) == _cold(root, ".") and "FPI110" not in output
+
+
+def test_a_settings_change_is_not_answered_from_the_cache(shop: Path) -> None:
+    _same_as_cold(shop, ".")
+    with (shop / "pyproject.toml").open("a") as config:
+        config.write('\n[tool.fastapi-lint.per-file-ignores]\n"shop/api/items.py" = ["FPI110"]\n')
+    code, output, _ = _warm(shop, ".")
+    assert (code, output) == _cold(shop, ".")
+    assert "items.py:24" not in output
+    code, output, _ = _warm(shop, "--select", "FPI400", ".")
+    assert (code, output) == _cold(shop, "--select", "FPI400", ".")
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage\x00\xff", b"\x80\x05\x95", None])
+def test_a_corrupt_or_truncated_results_file_is_an_empty_cache(shop: Path, content: bytes | None) -> None:
+    _same_as_cold(shop, ".")
+    path = shop / CACHE_DIRECTORY / RESULTS_FILE
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] if content is None else content)
+    code, output, cached = _warm(shop, ".")
+    assert (code, output) == _cold(shop, ".") and cached == 0
+    assert _same_as_cold(shop, ".") == 18  # rewritten whole
+    assert not list((shop / CACHE_DIRECTORY).glob("*.tmp"))
+
+
+def test_entries_of_deleted_files_are_dropped(shop: Path) -> None:
+    _same_as_cold(shop, ".")
+    assert "shop/api/latest.py" in ResultCache(shop).load().entries
+    (shop / "shop/api/latest.py").unlink()
+    _same_as_cold(shop, ".")
+    entries = ResultCache(shop).load().entries
+    assert "shop/api/latest.py" not in entries and len(entries) == 17
+
+
+def test_no_cache_neither_reads_nor_writes_results(shop: Path) -> None:
+    _cold(shop, ".")
+    assert not (shop / CACHE_DIRECTORY).exists()
+
+
+def test_a_copied_project_with_its_cache_reports_its_own_paths(shop: Path, tmp_path: Path) -> None:
+    _same_as_cold(shop, "--output-format", "json", ".")
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(shop, copy)
+    assert (copy / CACHE_DIRECTORY / RESULTS_FILE).exists()
+    for args in (["--output-format", "json", "."], ["--output-format", "sarif", "."], ["."]):
+        _same_as_cold(copy, *args)
