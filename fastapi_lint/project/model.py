@@ -339,6 +339,19 @@ class ProjectModel:
             self._call_sites[key] = blocking_call_sites(self, key)
         return self._call_sites[key]
 
+    def call_sites_of(self, origin, extra_blocking: Iterable[str] = ()) -> list:
+        """The async call sites reaching the root cause `origin` (`blocking_call_sites`):
+        what a file's check asks about one of its calls, rather than about every root cause."""
+        return list(self.blocking_call_sites(extra_blocking).get(origin, ()))
+
+    def root_causes_in(self, module: str, extra_blocking: Iterable[str] = ()) -> dict:
+        """`blocking_call_sites` of the root causes in functions of `module`."""
+        summary = self.modules.get(module)
+        if summary is None:
+            return {}
+        return {origin: sites for origin, sites in self.blocking_call_sites(extra_blocking).items()
+                if origin[0] in summary.functions}
+
     def call_cost(self, qualname: str, extra_blocking: Iterable[str] = ()) -> Chain | str | None:
         """FPI120: calling the project callable `qualname` is `CHEAP`, or reaches the
         returned chain (a blocking call, or one not known to be cheap); None when

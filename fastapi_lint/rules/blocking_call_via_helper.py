@@ -194,7 +194,6 @@ class BlockingCallViaHelper(Rule):
         if project is None:
             return
         whole = self.checker.project_model()
-        groups = whole.blocking_call_sites(extra)
         counts = self._reported_here(whole)
         for call, ctx in self.candidates:
             if classify_blocking_call(call, ctx, self.model, extra) is not None:
@@ -202,7 +201,7 @@ class BlockingCallViaHelper(Rule):
             chain = project.blocking_chain(ctx.target, extra)
             if chain is None:
                 continue
-            callers = [site for site in groups.get(chain.origin, ()) if counts(site)]
+            callers = [site for site in whole.call_sites_of(chain.origin, extra) if counts(site)]
             if len(callers) > 1 and not self.every_call:
                 continue  # one root cause: reported once, at the blocking call
             called = _shown(call.func)
@@ -219,18 +218,16 @@ class BlockingCallViaHelper(Rule):
                 related=self._chain_locations(chain, project),
             )
         if not self.every_call:
-            self._report_root_causes(whole, groups, counts)
+            self._report_root_causes(whole, extra, counts)
 
-    def _report_root_causes(self, whole, groups, counts) -> None:
+    def _report_root_causes(self, whole, extra, counts) -> None:
         """A blocking call of this module that several async calls reach: once, here."""
         own = whole.modules.get(self.model.module_name) if self.model.project is not None else None
         if own is None and self.model.project is None and len(whole.modules) == 1:
             own = next(iter(whole.modules.values()))
         if own is None:
             return
-        for (qualname, position), sites in groups.items():
-            if qualname not in own.functions:
-                continue
+        for (qualname, position), sites in whole.root_causes_in(own.module, extra).items():
             callers = [site for site in sites if counts(site)]
             if len(callers) < 2:
                 continue
