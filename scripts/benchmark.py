@@ -9,16 +9,21 @@ on the machine falls on every measure alike: the ratios within one run are what 
 the seconds, which depend on what else the cores were doing.
 
 - floor: one process reads and `ast.parse`s every file fastapi-lint would check;
-- cold: whole-project analysis with no cache (the cache directory removed first);
+- cold: whole-project analysis with no cache (the cache directory removed first), which
+  fills the cache (summaries, and each file's results with the facts they depend on);
+- cold, --no-cache: the same without reading or writing any cache;
 - --no-project: each file on its own, no cache;
 - warm: the same command again, nothing changed (the cache from the previous run);
 - one file: one file of the project named on the command line, warm (what pre-commit
   does; `--one-file`, default: the first file that imports fastapi);
+- one file edited, warm: a comment appended to that file, then the whole tree (the file
+  and the files whose findings used its summary are checked again);
 - flake8 --select E9 with the plugin, and without: the same flake8 in the same
   interpreter with fastapi-lint's entry point left out of the plugins it finds (flake8
   has no switch to turn an installed plugin off, and runs every plugin whatever
   `--select` says);
-- peak memory: the largest resident set of the cold run (`getrusage` of the child).
+- peak memory: the largest resident set of the cold run (`getrusage` of the child);
+- cache load: reading the summary and results caches in this process (their sizes too).
 """
 
 from __future__ import annotations
@@ -82,6 +87,20 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, in
     return float(seconds), int(kilobytes)
 
 
+def cache_load_seconds(tree: Path) -> tuple[float, float, int, int]:
+    """(seconds to load the summary cache, the results cache, their sizes in bytes)."""
+    from fastapi_lint.project.cache import SummaryCache
+    from fastapi_lint.project.results import ResultCache
+
+    start = time.perf_counter()
+    summaries = SummaryCache(tree).load()
+    middle = time.perf_counter()
+    results = ResultCache(tree).load()
+    end = time.perf_counter()
+    sizes = [path.stat().st_size if path.exists() else 0 for path in (summaries.path, results.path)]
+    return middle - start, end - middle, sizes[0], sizes[1]
+
+
 def first_fastapi_file(files: list[Path]) -> Path:
     for path in files:
         try:
@@ -116,6 +135,7 @@ def main() -> int:
 
     times: dict[str, list[float]] = {}
     peak: list[int] = []
+    load_times: list[tuple[float, float, int, int]] = []
 
     def measure(label: str, argv: list[str]) -> None:
         seconds, kilobytes = timed(argv, env)
@@ -129,6 +149,14 @@ def main() -> int:
         measure("cold", [*LINT, str(tree)])
         measure("warm", [*LINT, str(tree)])
         measure("one file, warm", [*LINT, str(one)])
+        original = one.read_bytes()
+        try:
+            one.write_bytes(original + b"\n# edited by scripts/benchmark.py\n")
+            measure("one file edited, warm", [*LINT, str(tree)])
+        finally:
+            one.write_bytes(original)
+        load_times.append(cache_load_seconds(tree))
+        measure("cold, --no-cache", [*LINT, "--no-cache", str(tree)])
         shutil.rmtree(cache, ignore_errors=True)
         measure("--no-project", [*LINT, "--no-project", "--no-cache", str(tree)])
         if not args.skip_flake8:
@@ -140,7 +168,7 @@ def main() -> int:
     median = {label: statistics.median(values) for label, values in times.items()}
     floor, cold = median["floor"], median["cold"]
     for label, value in median.items():
-        print(f"{label:<24} {value:8.2f} s   {value / floor:6.2f}x floor")
+        print(f"{label:<24} {value:8.2f} s   {value / floor:6.2f}x floor   {value / cold:6.3f}x cold")
     print()
     print(f"cold / floor             {cold / floor:6.2f}   (goal <= 2.0)")
     print(f"--no-project / floor     {median['--no-project'] / floor:6.2f}   (goal <= 1.3)")
@@ -150,6 +178,9 @@ def main() -> int:
         overhead = median["flake8 E9 with plugin"] / median["flake8 E9 without"] - 1
         print(f"flake8 plugin overhead   {overhead * 100:+6.0f}%  (goal <= +25%)")
     print(f"peak memory (cold)       {statistics.median(peak) / 1024:6.0f} MB (goal < 300 MB)")
+    summaries, results, summaries_size, results_size = (statistics.median(v) for v in zip(*load_times))
+    print(f"cache load, summaries    {summaries:6.3f} s ({summaries_size / 1e6:.1f} MB)")
+    print(f"cache load, results      {results:6.3f} s ({results_size / 1e6:.1f} MB)")
     return 0
 
 
