@@ -146,3 +146,46 @@ def test_a_copied_project_with_its_cache_reports_its_own_paths(shop: Path, tmp_p
     assert (copy / CACHE_DIRECTORY / RESULTS_FILE).exists()
     for args in (["--output-format", "json", "."], ["--output-format", "sarif", "."], ["."]):
         _same_as_cold(copy, *args)
+
+
+def test_concurrent_runs_neither_fail_nor_disagree(shop: Path) -> None:
+    import subprocess
+    import sys
+
+    expected = _cold(shop, ".")
+    command = [sys.executable, "-m", "fastapi_lint", "check", "."]
+    for _ in range(2):
+        runs = [subprocess.Popen(command, cwd=shop, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(3)]
+        for process in runs:
+            out, err = process.communicate(timeout=120)
+            assert "Traceback" not in err, err
+            assert (process.returncode, out) == expected
+    assert _same_as_cold(shop, ".") == 18
+
+
+def test_recorded_facts_replay_what_changed() -> None:
+    from fastapi_lint.project.facts import FactLog, FactRecorder, replay
+
+    class Model:
+        def __init__(self, chains: dict[str, tuple[str, ...]]) -> None:
+            self.chains = chains
+
+        def blocking_chain(self, name: str):
+            return self.chains.get(name)
+
+        def takes_anything(self, value) -> int:
+            return 1
+
+    log = FactLog()
+    recorder = FactRecorder(Model({"app.helpers.compute": ("time.sleep",)}), log)
+    assert recorder.blocking_chain("app.helpers.compute") == ("time.sleep",)
+    assert recorder.blocking_chain("app.other.f") is None
+    assert log.complete and len(log.facts) == 2
+    assert replay(Model({"app.helpers.compute": ("time.sleep",), "app.unrelated": ("x",)}), log.facts)
+    assert not replay(Model({}), log.facts)  # the helper no longer blocks
+    assert not replay(Model({"app.helpers.compute": ("time.sleep",), "app.other.f": ("y",)}), log.facts)
+    assert not replay(object(), log.facts)  # a question the model cannot answer: changed, no exception
+    # An argument that cannot be recorded (an object of the check's own): not replayable.
+    recorder.takes_anything(object())
+    assert not log.complete
