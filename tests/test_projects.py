@@ -256,3 +256,19 @@ def test_any_module_summarises_to_json_and_checks_as_a_project(source: str) -> N
     project = ProjectModel(None, [again])
     project.routing.findings()
     check_source(source, "pkg/generated.py", project=ProjectContext(project, module))
+
+
+def test_a_directory_with_its_own_pyproject_is_not_part_of_the_project(tmp_path: Path) -> None:
+    from fastapi_lint.config import SettingsResolver
+    from fastapi_lint.project.build import load_project
+
+    for name in ("app/__init__.py", "app/main.py", "app/sub/__init__.py", "app/sub/deep/x.py",
+                 "tools/plugin/pkg/__init__.py", "tools/plugin/pkg/deep/y.py", "tools/plugin/pkg/z.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'outer'\n")
+    (tmp_path / "tools/plugin/pyproject.toml").write_text("[project]\nname = 'inner'\n")
+    project, _ = load_project(tmp_path, SettingsResolver(cwd=tmp_path).for_path, use_cache=False)
+    assert sorted(summary.path for summary in project.modules.values()) == [
+        "app/__init__.py", "app/main.py", "app/sub/__init__.py", "app/sub/deep/x.py",
+    ]

@@ -78,7 +78,8 @@ def load_project(
     from ..discovery import find_python_files
 
     cache = SummaryCache(root, enabled=use_cache).load()
-    files = [p for p in find_python_files([str(root)], settings_for).files if not _in_nested_project(p, root)]
+    nested: dict[Path, bool] = {}
+    files = [p for p in find_python_files([str(root)], settings_for).files if not _in_nested_project(p, root, nested)]
     summaries: list[ModuleSummary] = []
     pending: list[_Pending] = []
     kept: set[str] = set()
@@ -149,16 +150,31 @@ def _summarize_all(pending: list[_Pending], jobs: int | None) -> list[ModuleSumm
 _nested_cache: dict[Path, bool] = {}
 
 
-def _in_nested_project(path: Path, root: Path) -> bool:
+def _in_nested_project(path: Path, root: Path, memo: dict[Path, bool] | None = None) -> bool:
+    """Whether `path` is in a directory below `root` with its own pyproject.toml. `memo`:
+    the answer by directory, for the files of one tree."""
+    memo = {} if memo is None else memo
+    prefix = os.path.join(str(root), "")
+    if not str(path).startswith(prefix):
+        return False
     directory = path.parent
-    while directory != root and root in directory.parents:
+    climbed = []
+    found = False
+    while directory != root and str(directory).startswith(prefix):
+        if directory in memo:
+            found = memo[directory]
+            break
+        climbed.append(directory)
         known = _nested_cache.get(directory)
         if known is None:
             known = _nested_cache[directory] = is_nested_project(directory, root)
         if known:
-            return True
+            found = True
+            break
         directory = directory.parent
-    return False
+    for seen in climbed:
+        memo[seen] = found
+    return found
 
 
 # ---------------------------------------------------------------------- a run's projects
