@@ -63,6 +63,10 @@ def test_an_edited_file_is_checked_again(shop: Path) -> None:
     assert (code, output) == _cold(shop, ".")
     assert "shop/api/orders.py:" in output and cached < 18
     assert _same_as_cold(shop, ".") == 18
+    # An edit that changes no module summary (a comment): only that file is checked again.
+    items = shop / "shop/api/items.py"
+    items.write_text(items.read_text() + "\n# a comment\n")
+    assert _same_as_cold(shop, ".") == 17
 
 
 def test_an_edit_in_another_module_changes_the_findings_of_its_dependants(tmp_path: Path) -> None:

@@ -83,7 +83,10 @@ def load_project(
     summaries: list[ModuleSummary] = []
     pending: list[_Pending] = []
     kept: set[str] = set()
-    contents: list[tuple[str, str, str]] = []  # (relative, module, content digest): the project digest
+    # (relative path, module name, summary digest) of each file: the project digest. The
+    # project model is made of the summaries alone, so an edit that changes no summary (a
+    # comment, a function body calling the same) leaves it, and every other file's results.
+    contents: list[tuple[str, str, str]] = []
     cache.files = {path.relative_to(root).as_posix() for path in files}
     tops: dict[Path, Path] = {}
     for path in files:
@@ -101,17 +104,16 @@ def load_project(
                 cached = cache.lookup_content(relative, stat, digest, module.name, module.is_package)
                 if cached is None:
                     pending.append(_Pending(relative, module, stat, data, digest))
-                    contents.append((relative, module.name, digest))
                     continue
         except OSError:
             continue  # unreadable: the check of that file reports it
-        digest = cache.entries[relative]["hash"]
-        contents.append((relative, module.name, digest))
-        cached.content_digest = digest  # what the summary was made from (`facts.py`)
+        cached.digest = cache.entries[relative].get("digest")  # what it says (`facts.py`)
+        contents.append((relative, module.name, cached.digest or cache.entries[relative]["hash"]))
         summaries.append(cached)
     for item, summary in zip(pending, _summarize_all(pending, jobs)):
         cache.store(item.relative, item.stat, item.digest, summary)
-        summary.content_digest = item.digest
+        summary.digest = cache.entries[item.relative]["digest"]
+        contents.append((item.relative, item.module.name, summary.digest))
         summaries.append(summary)
     cache.forget_except(kept)
     cache.save()
@@ -379,7 +381,9 @@ def prepare_projects(
         session.projects[root] = project
         session.caches[root] = cache
         results = ResultCache(root, enabled=use_cache).load()
-        results.project_digest = project_digest(root, cache.contents)
+        results.project_digest = project_digest(
+            root, cache.contents, (project.source_prefix, sorted(project.namespace_prefixes))
+        )
         results.kept = cache.files
         session.results[root] = results
     return session

@@ -44,6 +44,13 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def summary_digest(data: dict[str, Any]) -> str:
+    """A digest of what a module summary says (`ModuleSummary.to_json()`): the same after an
+    edit that changes nothing summarised (a comment, a function's body that calls the same)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=16).hexdigest()
+
+
 @dataclass
 class CacheStats:
     unchanged: int = 0  # neither opened nor parsed
@@ -57,7 +64,7 @@ class SummaryCache:
     enabled: bool = True
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     stats: CacheStats = field(default_factory=CacheStats)
-    # (relative path, module name, content digest) of the project's files, once loaded.
+    # (relative path, module name, summary digest) of the project's files, once loaded.
     contents: list[tuple[str, str, str]] = field(default_factory=list)
     files: set[str] = field(default_factory=set)  # every file of the project, relative
     _dirty: bool = False
@@ -100,9 +107,11 @@ class SummaryCache:
 
     def store(self, relative: str, stat: os.stat_result, digest: str, summary: ModuleSummary) -> None:
         self.stats.summarized += 1
+        data = summary.to_json()
         self.entries[relative] = {
             "mtime_ns": stat.st_mtime_ns, "size": stat.st_size, "hash": digest,
-            "module": summary.module, "is_package": summary.is_package, "summary": summary.to_json(),
+            "module": summary.module, "is_package": summary.is_package, "summary": data,
+            "digest": summary_digest(data),
         }
         self._dirty = True
 

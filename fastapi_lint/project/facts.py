@@ -97,10 +97,10 @@ def _fingerprint(value: Any, memo: dict[int, tuple[Any, Any]], active: set[int],
 
     if isinstance(value, (ProjectModel, FactRecorder)):
         return "<project>"
-    if isinstance(value, ModuleSummary) and getattr(value, "content_digest", None):
-        # A module's summary is made from its file alone (`build.summarize_source`): the
-        # file's content digest says all it says, in a fraction of the time.
-        return ("ModuleSummary", value.module, value.path, value.is_package, value.content_digest)
+    if isinstance(value, ModuleSummary) and getattr(value, "digest", None):
+        # The digest of its JSON form, computed when it was summarised (`cache.py`): what
+        # it says, without walking it again in every file that reads it.
+        return ("ModuleSummary", value.digest)
     key = id(value)
     known = memo.get(key)
     if known is not None and known[0] is value:

@@ -6,8 +6,9 @@ path relative to the root) the diagnostics of its last check and what they depen
 - `content`: the digest of the file's bytes;
 - `settings`: the digest of the settings that apply to it (rule selection and options,
   per-file ignores, async scope...) and of the rules that ran (codes);
-- `project`: the digest of the whole project's files when it was checked (every file's
-  path, module name and content): when it is unchanged, no fact can have changed;
+- `project`: the digest of the whole project when it was checked (every file's path,
+  module name and summary digest, and the root): when it is unchanged, no fact can have
+  changed (the project model is made of the summaries);
 - `facts`: the project facts the check read (`facts.py`), replayed against the current
   project model when the project digest differs. An entry whose facts could not all be
   recorded (`complete` False) is trusted only with an unchanged project digest.
@@ -137,10 +138,11 @@ def settings_digest(settings, filename: str, root: Path | None) -> str:
     return known[1]
 
 
-def project_digest(root: Path, files: list[tuple[str, str, str]]) -> str:
+def project_digest(root: Path, files: list[tuple[str, str, str]], layout: Any = None) -> str:
     """The project at `root` (moved or copied: another project, whose diagnostics name
-    other paths) made of `files`: (relative path, module name, content digest) each."""
-    digest = hashlib.blake2b(f"{code_version()}|{root}".encode("utf-8", "backslashreplace"), digest_size=16)
+    other paths) made of `files`: (relative path, module name, summary digest) each."""
+    text = f"{code_version()}|{root}|{layout!r}"  # `layout`: what the model takes from the directories
+    digest = hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=16)
     for item in sorted(files):
         digest.update("\0".join(item).encode("utf-8", "backslashreplace") + b"\n")
     return digest.hexdigest()
