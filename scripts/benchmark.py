@@ -142,6 +142,8 @@ def main() -> int:
         times.setdefault(label, []).append(seconds)
         if label == "cold":
             peak.append(kilobytes)
+        print(f"  round {len(times[label])}: {label:<24} {seconds:8.2f} s {kilobytes / 1024:6.0f} MB",
+              file=sys.stderr, flush=True)
 
     for _ in range(args.runs):
         measure("floor", [PYTHON, "-c", FLOOR, listing.name])
