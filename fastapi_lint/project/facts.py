@@ -14,8 +14,9 @@ Rule authors need do nothing: any read of the project through `model.project` (t
 `ProjectContext`) or `checker.project_model()` is recorded. Only two things defeat it,
 and both are detected and make the result depend on every file of the project instead
 (safe, only slower to invalidate): an argument that cannot be stored (an `ast` node, a
-semantic model) unless it is itself an answer recorded earlier, and a call returning a new
-`ProjectModel` (`with_module`).
+semantic model) unless it is itself an answer recorded earlier, a call returning a new
+`ProjectModel` (`with_module`), and an answer too large or deep to fingerprint (`BUDGET`:
+a routing graph of a thousand applications, as fastapi's own repository has).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class FactLog:
         self._memo: dict[int, tuple[Any, bytes]] = {}
 
     def note(self, path: tuple[str, ...], op: str, args: tuple, kwargs: dict, answer: Any) -> None:
+        if not self.complete:
+            return  # not replayable whatever comes next: recording more costs for nothing
         stored = _storable(args, self._answers), _storable(tuple(sorted(kwargs.items())), self._answers)
         if stored[0] is _UNSTORABLE or stored[1] is _UNSTORABLE:
             self.complete = False
@@ -49,10 +52,14 @@ class FactLog:
         key = (path, op, repr(stored))
         if key in self._index:
             return
+        said = digest(answer, self._memo)
+        if said is None:
+            self.complete = False
+            return
         self._index[key] = len(self.facts)
         if not isinstance(answer, _PLAIN):
             self._answers.setdefault(id(answer), (answer, len(self.facts)))
-        self.facts.append((path, op, stored[0], stored[1], digest(answer, self._memo)))
+        self.facts.append((path, op, stored[0], stored[1], said))
 
 
 class _Unstorable:
@@ -86,10 +93,26 @@ class _Answer:
     index: int
 
 
-def _fingerprint(value: Any, memo: dict[int, tuple[Any, Any]], active: set[int], depth: int = 0) -> Any:
+class _TooBig(Exception):
+    """An answer too large or too deep to fingerprint within the budget."""
+
+
+# Objects walked for one answer at most: beyond, the answer is not recorded and the file's
+# results hold only for the same project digest (a whole routing graph of a thousand
+# applications would cost more to fingerprint in every file than checking it).
+BUDGET = 1_000
+_MAX_DEPTH = 60
+
+
+def _fingerprint(value: Any, memo: dict[int, tuple[Any, Any]], active: set[int], state: list[int],
+                 depth: int = 0) -> Any:
+    """What `value` says, as plain data. `state`: [cycle cuts so far, budget left]. A
+    result is memoised only when no cycle was cut below it (a cut leaves out what an
+    ancestor says, which another answer holding the same object may not include)."""
     if isinstance(value, _PLAIN) or isinstance(value, PurePath):
         return value
     if isinstance(value, ast.AST):  # where it is, not what object it is
+        state[1] -= 1
         return (type(value).__name__, getattr(value, "lineno", None), getattr(value, "col_offset", None),
                 getattr(value, "end_lineno", None), getattr(value, "end_col_offset", None))
     from .model import ProjectModel
@@ -105,38 +128,51 @@ def _fingerprint(value: Any, memo: dict[int, tuple[Any, Any]], active: set[int],
     known = memo.get(key)
     if known is not None and known[0] is value:
         return known[1]
-    if key in active or depth > 60:
+    if key in active:
+        state[0] += 1
         return "<cycle>"
+    state[1] -= 1
+    if depth > _MAX_DEPTH or state[1] < 0:
+        raise _TooBig
+    cuts = state[0]
     active.add(key)
+
+    def sub(item: Any) -> Any:
+        return _fingerprint(item, memo, active, state, depth + 1)
+
     try:
         if isinstance(value, dict):
-            items = [(_fingerprint(k, memo, active, depth + 1), _fingerprint(v, memo, active, depth + 1))
-                     for k, v in value.items()]
-            result: Any = ("dict", tuple(sorted(items, key=repr)))
+            # Ordered by key (a repr of each whole item would be quadratic in the depth).
+            result: Any = ("dict", tuple(sorted(((sub(k), sub(v)) for k, v in value.items()),
+                                                key=lambda item: repr(item[0]))))
         elif isinstance(value, (list, tuple, KeysView, ValuesView, ItemsView)):
-            result = tuple(_fingerprint(v, memo, active, depth + 1) for v in value)
+            result = tuple(sub(v) for v in value)
         elif isinstance(value, (set, frozenset)):
-            result = ("set", tuple(sorted((_fingerprint(v, memo, active, depth + 1) for v in value), key=repr)))
+            result = ("set", tuple(sorted((sub(v) for v in value), key=repr)))
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             result = (type(value).__qualname__, tuple(
-                (f.name, _fingerprint(getattr(value, f.name, None), memo, active, depth + 1))
-                for f in dataclasses.fields(value)
+                (f.name, sub(getattr(value, f.name, None))) for f in dataclasses.fields(value)
             ))
         elif hasattr(value, "__dict__") and not callable(value):
-            result = (type(value).__qualname__, _fingerprint(vars(value), memo, active, depth + 1))
+            result = (type(value).__qualname__, sub(vars(value)))
         else:
             result = (type(value).__qualname__,)
     finally:
         active.discard(key)
-    memo[key] = (value, result)
+    if state[0] == cuts:
+        memo[key] = (value, result)
     return result
 
 
-def digest(value: Any, memo: dict | None = None) -> bytes:
-    """A digest of what `value` says (the same facts in another process: the same digest)."""
+def digest(value: Any, memo: dict | None = None) -> bytes | None:
+    """A digest of what `value` says (the same facts in another process: the same digest);
+    None when it is too large or deep to fingerprint (`BUDGET`)."""
     if isinstance(value, _PLAIN):
         return repr(value).encode()[:64] if len(repr(value)) <= 64 else _hash(repr(value))
-    return _hash(repr(_fingerprint(value, memo if memo is not None else {}, set())))
+    try:
+        return _hash(repr(_fingerprint(value, memo if memo is not None else {}, set(), [0, BUDGET])))
+    except _TooBig:
+        return None
 
 
 def _hash(text: str) -> bytes:
