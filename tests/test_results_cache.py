@@ -193,3 +193,7 @@ def test_recorded_facts_replay_what_changed() -> None:
     # An argument that cannot be recorded (an object of the check's own): not replayable.
     recorder.takes_anything(object())
     assert not log.complete
+    # Nor an answer too large to fingerprint in every file that asks for it.
+    big = FactLog()
+    FactRecorder(Model({"everything": [[i] for i in range(5000)]}), big).blocking_chain("everything")
+    assert not big.complete
