@@ -30,7 +30,7 @@ from ..semantic.names import DEPENDS_FUNCTIONS
 from ._await_sites import SourceText, parent_map
 from ._project_uses import used_in_other_modules
 
-REGISTRATION_DECORATORS = (ROUTE_DECORATOR_NAMES - {"websocket"}) | {"exception_handler"}
+_REGISTRATION_DECORATORS = (ROUTE_DECORATOR_NAMES - {"websocket"}) | {"exception_handler"}
 # `app.add_api_route(path, endpoint)`, `app.add_exception_handler(exc, handler)`.
 _REGISTRATION_METHODS = {"add_api_route": ("endpoint", 1), "add_exception_handler": ("handler", 1)}
 _LOOP_BOUND_MODULES = ("asyncio", "anyio", "trio", "sniffio")
@@ -69,11 +69,7 @@ class PlainDefFixer:
         for route in self.model.route_handlers.get(node, ()):
             if route.kind != "http":
                 return False
-        for decorator in node.decorator_list:
-            func = decorator.func if isinstance(decorator, ast.Call) else None
-            if not (isinstance(func, ast.Attribute) and func.attr in REGISTRATION_DECORATORS):
-                return False
-        return True
+        return only_registration_decorators(node)
 
     # ------------------------------------------------------------------ references
 
@@ -117,7 +113,7 @@ class PlainDefFixer:
                 return len(parent.args) > method[1] and parent.args[method[1]] is use
             # `app.get("/items")(handler)`
             decorator = parent.func
-            return isinstance(decorator, ast.Call) and _method_name(decorator) in REGISTRATION_DECORATORS
+            return isinstance(decorator, ast.Call) and _method_name(decorator) in _REGISTRATION_DECORATORS
         if isinstance(parent, ast.Dict) and use in parent.values:
             keyword = self.parents.get(id(parent))
             return isinstance(keyword, ast.keyword) and keyword.arg == "exception_handlers"
@@ -221,3 +217,13 @@ def _method_name(call: ast.AST | None) -> str | None:
 
 def _is_overrides(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Attribute) and expr.attr == "dependency_overrides"
+
+
+def only_registration_decorators(node: ast.AST, also: frozenset[str] = frozenset()) -> bool:
+    """Every decorator of `node` registers it (`@app.get(...)`, `@router.post(...)`, and the
+    method names in `also`): none wraps it in something that may await it."""
+    for decorator in getattr(node, "decorator_list", ()):
+        func = decorator.func if isinstance(decorator, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and (func.attr in _REGISTRATION_DECORATORS or func.attr in also)):
+            return False
+    return True

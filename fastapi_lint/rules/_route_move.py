@@ -130,7 +130,7 @@ def _definition_time_loads(statement: ast.stmt) -> set[str]:
 def lazy_annotation_names(tree: ast.Module) -> set[str]:
     """Names in the module's annotations that are resolved later than they are written:
     string annotations, and every annotation under `from __future__ import annotations`."""
-    everything = _has_future_annotations(tree)
+    everything = has_future_annotations(tree)
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, _FUNCTIONS):
@@ -176,7 +176,7 @@ def _bound_or_mutated(statement: ast.stmt) -> set[str]:
     return names
 
 
-def _has_future_annotations(tree: ast.Module) -> bool:
+def has_future_annotations(tree: ast.Module) -> bool:
     return any(
         isinstance(statement, ast.ImportFrom)
         and statement.module == "__future__"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ast
 
+from ..semantic.blocking import BLOCKING_CODES
 from ..semantic.call_cost import CallCost, CallCostJudge
 from . import rule_by_code_or_name
 from ._async_functions import never_awaits
-from ._plain_def import REGISTRATION_DECORATORS, PlainDefFixer
+from ._plain_def import PlainDefFixer, only_registration_decorators
 from .base import Option, Rule
 
-_DIRECT_BLOCKING_CODES = frozenset({"FPI100", "FPI101", "FPI102", "FPI103", "FPI104", "FPI105"})
 _ROLE_NAMES = {
     "route": "a route handler",
     "dependency": "a dependency",
@@ -214,7 +214,7 @@ class AsyncRouteNeverAwaits(Rule):
                 # Starlette calls a plain-`def` startup/shutdown handler or middleware
                 # directly on the loop: `def` would not help there.
                 advice = "run the blocking work in a thread (`await asyncio.to_thread(...)`)"
-            elif _wrapped_by_another_decorator(function.node):
+            elif not only_registration_decorators(function.node, also=frozenset({"websocket"})):
                 # `@router.get(...)` over `@translate_errors`: FastAPI registers the
                 # wrapper, which may `await` the function (mlflow's gateway routes): as a
                 # plain `def` it would hand back a value, not a coroutine.
@@ -260,7 +260,7 @@ class AsyncRouteNeverAwaits(Rule):
             if cost.kind != "blocking":
                 return False
             if depth == 0 and not cost.via:
-                return bool(running & _DIRECT_BLOCKING_CODES)
+                return bool(running & BLOCKING_CODES)
             return "FPI110" in running
 
         def blocking(cost: CallCost, depth: int) -> bool:
@@ -301,11 +301,3 @@ def _extra_blocking_calls(checker) -> list[str]:
     options = checker.settings.options_for(client_rule)
     return list(options.get("extra-blocking-calls", []))
 
-
-def _wrapped_by_another_decorator(node: ast.AST) -> bool:
-    """Decorated by something other than a registration (`@app.get(...)`, `@router.post(...)`)."""
-    for decorator in getattr(node, "decorator_list", ()):
-        func = decorator.func if isinstance(decorator, ast.Call) else None
-        if not (isinstance(func, ast.Attribute) and func.attr in REGISTRATION_DECORATORS | {"websocket"}):
-            return True
-    return False

@@ -6,6 +6,7 @@ import ast
 
 from ..fixes import Applicability, Edit, Fix
 from ._await_sites import SourceText
+from ._route_move import has_future_annotations
 from .base import Rule
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -144,10 +145,6 @@ class RedundantResponseModel(Rule):
             return None
         if "#" in text.text[start:end]:
             return None
-        future = any(
-            isinstance(node, ast.ImportFrom) and node.module == "__future__"
-            and any(alias.name == "annotations" for alias in node.names)
-            for node in self.checker.tree.body
-        )
+        future = has_future_annotations(self.checker.tree)
         applicability = Applicability.UNSAFE if future else Applicability.SAFE
         return Fix("Remove `response_model`", applicability, (Edit("", text.location(start), text.location(end)),))

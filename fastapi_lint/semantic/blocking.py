@@ -19,6 +19,8 @@ from .names import canonical
 
 HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT = "FPI100", "FPI101", "FPI102", "FPI103", "FPI104"
 HASHING = "FPI105"
+# The codes of the rules that report a catalogued call themselves (FPI120 leaves theirs to them).
+BLOCKING_CODES = frozenset({HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT, HASHING})
 _SPAWN_FUNCTIONS = tuple(f"spawn{suffix}" for suffix in "l le lp lpe v ve vp vpe".split())
 _THREAD = "run it in a thread (`await asyncio.to_thread(...)`)"
 
