@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import ast
 import io
 import re
 import tokenize
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic
 from .noqa import _CODE, _INLINE, ALL, inline_directive, parse_suppressions
+from .source import parse_module
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
@@ -145,7 +145,7 @@ def check_result(original: str, edits: NoqaEdits, diagnostics: list[Diagnostic])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(edits.text)
+            parse_module(edits.text)
     except (SyntaxError, ValueError) as error:
         return f"adding noqa directives would break the file ({error}); it was left as it is"
     suppressions = parse_suppressions(edits.text)

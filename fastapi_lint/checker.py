@@ -29,7 +29,7 @@ from .semantic.registration import FastAPIRegistration
 from .semantic.scopes import Binding, CallContext, CallRecord, ClassScope, FunctionScope, Scope
 from .served_scope import keep_served
 from .settings import Settings
-from .source import SourceDecodeError, decode_source, syntax_error_message
+from .source import SourceDecodeError, decode_source, parse_module, syntax_error_message
 from . import noqa as noqa_mod
 
 T = TypeVar("T")
@@ -458,7 +458,7 @@ def check_source(
         # business, not the linter's: keep them off the user's terminal.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = _deeply(lambda: ast.parse(text, filename=filename))
+            tree = _deeply(lambda: parse_module(text, filename=filename))
     except SyntaxError as error:
         result.error = syntax_error_message(error, text)
         row = error.lineno or 1

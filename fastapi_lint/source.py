@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import gc
 import io
 import re
 import sys
@@ -22,6 +24,27 @@ def decode_source(source: str | bytes) -> str:
     except (SyntaxError, LookupError, UnicodeDecodeError) as error:
         raise SourceDecodeError(f"cannot decode file: {error}") from error
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_module(text: str, filename: str = "<unknown>", mode: str = "exec") -> ast.AST:
+    """`ast.parse`, safe from a CPython AST constructor that is not reentrant.
+
+    CPython 3.11 keeps the constructor's recursion counter in module state, not per call
+    (3.11.7 here; see python/cpython#106905): a garbage collection while the tree is built
+    can run a finalizer whose logging formats a traceback, and 3.11's traceback calls
+    `ast.parse` for its caret lines. The inner parse overwrites the counter and the outer
+    one fails with `SystemError: AST constructor recursion depth mismatch`. CI hit it from a
+    leaked SQLAlchemy connection's finalizer. Collection is paused for the parse and resumes
+    right after; `tests/test_parse_reentrancy.py` reproduces the failure without the pause.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return ast.parse(text, filename=filename, mode=mode)
+    finally:
+        if paused:
+            gc.enable()
 
 
 # Syntax that a newer Python accepts and an older one rejects, with the version it needs.

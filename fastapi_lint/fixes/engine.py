@@ -34,6 +34,7 @@ from ..checker import check_source
 from ..diagnostics import Diagnostic
 from ..settings import Settings
 from . import NEWLINE, Edit, Fix, applicable_fix, line_starts_of
+from ..source import parse_module
 
 # Ruff allows 100; a real file settles in two or three rounds.
 MAX_ITERATIONS = 20
@@ -278,7 +279,7 @@ def fix_source(
             return FixOutcome(text, fixed, diagnostics, "; ".join(errors) or None, skipped, rounds=rounds)
         chosen, invalid = choose_fixes(text, candidates)
         skipped.extend(invalid)
-        tree = ast.parse(text) if any(item.fix.imports for item in chosen) else None
+        tree = parse_module(text) if any(item.fix.imports for item in chosen) else None
         if tree is not None:
             chosen = _drop_conflicting_imports(chosen, tree, skipped)
         if not chosen:
@@ -291,7 +292,7 @@ def fix_source(
             skipped.append(f"fixes that need an import were not applied: {failure}")
             continue
         except _StepFailed as failure:
-            culprits = _culprits(text, chosen, tree if tree is not None else ast.parse(text))
+            culprits = _culprits(text, chosen, tree if tree is not None else parse_module(text))
             errors.append(f"fix for {_describe(culprits)} produced invalid code ({failure}); not applied")
             broken.update(item.diagnostic.code for item in culprits)
             continue  # the same round again, without the culprits

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from . import ImportRequest
+from ..source import parse_module
 
 
 class ImportError_(Exception):
@@ -282,7 +283,7 @@ def import_edits(text: str, requests: tuple[ImportRequest, ...]):
     from . import Edit
 
     try:
-        module = ModuleImports.of(ast.parse(text))
+        module = ModuleImports.of(parse_module(text))
     except (SyntaxError, ValueError, RecursionError):
         return None
     if any(module.conflicts(r) for r in requests):

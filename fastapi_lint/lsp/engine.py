@@ -17,7 +17,6 @@ Nothing here imports libcst: checking does not need it. A fix that requests an i
 
 from __future__ import annotations
 
-import ast
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from ..project.context import ProjectContext
 from ..project.layout import module_name
 from ..project.model import ProjectModel
 from ..settings import Settings
+from ..source import parse_module
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ def _parses(text: str) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(text)
+            parse_module(text)
     except (SyntaxError, ValueError, RecursionError):
         return False
     return True

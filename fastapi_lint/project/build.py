@@ -10,7 +10,6 @@ imports. With the cache, that costs a `stat` per unchanged file.
 
 from __future__ import annotations
 
-import ast
 import os
 import sys
 import warnings
@@ -21,7 +20,7 @@ from typing import Callable
 from ..checker import Checker, _recursion_limit
 from ..diagnostics import SourceLines
 from ..settings import Settings
-from ..source import decode_source
+from ..source import decode_source, parse_module
 from .cache import SummaryCache, content_hash
 from .context import ProjectContext
 from .layout import ModuleName, is_nested_project, marker_root, module_name, pyproject_root
@@ -39,7 +38,7 @@ def summarize_source(data: bytes, relative: str, module: ModuleName) -> ModuleSu
         text = decode_source(data)
         with _recursion_limit(10_000), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=relative)
+            tree = parse_module(text, filename=relative)
             checker = Checker(tree, SourceLines(text), relative, [], Settings(), module=module)
             checker.run()
             return summarize(checker, relative)

@@ -27,6 +27,7 @@ from typing import Callable
 from ..diagnostics import Location, SourceLines
 from ..fixes import Edit
 from ._source_text import line_ending
+from ..source import parse_module
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _PLAIN_STATEMENTS = (
@@ -150,7 +151,7 @@ def lazy_annotation_names(tree: ast.Module) -> set[str]:
 
 def _names_in_string(text: str) -> set[str]:
     try:
-        parsed = ast.parse(text.strip(), mode="eval")
+        parsed = parse_module(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     return {node.id for node in ast.walk(parsed) if isinstance(node, ast.Name)}

@@ -115,7 +115,7 @@ class BodyOnBodylessStatus(Rule):
     def _check(self, route, code: int, scope) -> None:
         handler = route.handler
         model = route.keywords.get("response_model")
-        startup = f"FastAPI refuses to register it (`AssertionError`): the application does not start"
+        startup = "FastAPI refuses to register it (`AssertionError`): the application does not start"
         model_none = isinstance(model, ast.Constant) and model.value is None
         if model is not None and not model_none:
             self.report(model, f"`response_model` on a route with status code {code}: {startup}")

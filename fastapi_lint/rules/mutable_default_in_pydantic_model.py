@@ -7,6 +7,7 @@ import ast
 from ..fixes import Fix
 from ._default_factory import FieldDefault, default_factory_fix, factory_for
 from .base import Rule
+from ..source import parse_module
 
 _FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.v1.Field", "sqlmodel.Field"})
 _PRIVATE_ATTR_FUNCTIONS = frozenset({"pydantic.PrivateAttr", "pydantic.fields.PrivateAttr"})
@@ -162,7 +163,7 @@ class MutableDefaultInPydanticModel(Rule):
     def _is_class_variable(self, annotation: ast.expr, scope) -> bool:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             try:
-                annotation = ast.parse(annotation.value, mode="eval").body
+                annotation = parse_module(annotation.value, mode="eval").body
             except SyntaxError:
                 return False
         outer = annotation.value if isinstance(annotation, ast.Subscript) else annotation

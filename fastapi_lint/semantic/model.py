@@ -18,6 +18,7 @@ from .fastapi_model import RouterObject, Route
 from .names import PYDANTIC_BASES, canonical
 from .run_once import is_memoised, run_once_calls
 from .scopes import Binding, ClassScope, FunctionScope, Scope
+from ..source import parse_module
 
 LOCAL_PREFIX = "<module>"
 ROUTE_DECORATOR_NAMES = frozenset(
@@ -271,7 +272,7 @@ class SemanticModel:
                 return self.annotation_type(binding.value, scope, depth + 1)
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             try:
-                annotation = ast.parse(annotation.value, mode="eval").body
+                annotation = parse_module(annotation.value, mode="eval").body
             except SyntaxError:
                 return None
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
