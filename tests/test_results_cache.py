@@ -129,6 +129,35 @@ def test_a_corrupt_or_truncated_results_file_is_an_empty_cache(shop: Path, conte
     assert not list((shop / CACHE_DIRECTORY).glob("*.tmp"))
 
 
+class _Planted:
+    """What a planted results file could hold: unpickled, it would run `touch`."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_planted_results_file_runs_no_code(shop: Path, tmp_path: Path) -> None:
+    # The cache lives in the checked tree: a repository can ship one. Loading it must not
+    # run what it names, and the run must still report what a cold run does.
+    import pickle
+
+    from fastapi_lint.project.cache import code_version
+    from fastapi_lint.project.results import FORMAT
+
+    marker = tmp_path / "ran"
+    (shop / CACHE_DIRECTORY).mkdir(exist_ok=True)
+    document = {"format": FORMAT, "version": code_version(), "files": {"shop/main.py": _Planted(marker)}}
+    (shop / CACHE_DIRECTORY / RESULTS_FILE).write_bytes(pickle.dumps(document))
+    code, output, cached = _warm(shop, ".")
+    assert not marker.exists()
+    assert (code, output) == _cold(shop, ".") and cached == 0
+
+
 def test_entries_of_deleted_files_are_dropped(shop: Path) -> None:
     _same_as_cold(shop, ".")
     assert "shop/api/latest.py" in ResultCache(shop).load().entries

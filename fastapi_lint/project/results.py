@@ -13,6 +13,11 @@ path relative to the root) the diagnostics of its last check and what they depen
   project model when the project digest differs. An entry whose facts could not all be
   recorded (`complete` False) is trusted only with an unchanged project digest.
 
+The file lies inside the checked tree, so anyone who can commit there can plant one (a
+repository cloned and checked by pre-commit): it is read by an unpickler that builds only
+the classes a results file holds (`_RESULT_CLASSES`) and refuses any other name, so a
+planted file cannot run code. It is then an invalid file, which is an empty cache.
+
 The whole file is keyed by `code_version()` (fastapi-lint's version and a fingerprint of
 its source files, so a new or changed rule module invalidates every entry). Loading never
 raises: a missing, truncated, corrupt or other-version file is an empty cache. Writing is
@@ -35,6 +40,25 @@ from .cache import CACHE_DIRECTORY, code_version
 
 RESULTS_FILE = "results.pickle"
 FORMAT = 1
+
+
+class _ResultsUnpickler(pickle.Unpickler):
+    """`pickle.Unpickler` limited to the classes of a results file (see the module's doc)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = _result_classes().get((module, name))
+        if allowed is None:
+            raise pickle.UnpicklingError(f"not a class of a results file: {module}.{name}")
+        return allowed
+
+
+def _result_classes() -> dict[tuple[str, str], type]:
+    from ..diagnostics import Diagnostic, Location, RelatedLocation
+    from ..fixes import Applicability, Edit, Fix, ImportRequest
+    from .facts import _Answer
+
+    classes = (ResultEntry, Diagnostic, Location, RelatedLocation, Fix, Edit, ImportRequest, Applicability, _Answer)
+    return {(cls.__module__, cls.__qualname__): cls for cls in classes}
 
 
 @dataclass
@@ -67,7 +91,7 @@ class ResultCache:
             return self
         try:
             with open(self.path, "rb") as handle:
-                document = pickle.load(handle)
+                document = _ResultsUnpickler(handle).load()
             if (isinstance(document, dict) and document.get("format") == FORMAT
                     and document.get("version") == code_version() and isinstance(document.get("files"), dict)):
                 self.entries = {k: v for k, v in document["files"].items() if isinstance(v, ResultEntry)}
