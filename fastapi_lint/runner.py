@@ -319,14 +319,21 @@ def _check_files(
     hits = Run()
     if projects is not None and fix_mode is None:
         # Files whose cached results hold are answered here, before any worker starts.
-        unanswered = []
-        for path in paths:
-            if _from_cache(path, resolver, hits, keep_source=keep_source, complete_fixes=complete_fixes):
-                if progress is not None:
-                    progress(1)
-            else:
-                unanswered.append(path)
-        paths = unanswered
+        for attempt in ("without the model", "with it"):
+            if attempt == "with it":
+                if not paths or not projects.deferred:
+                    break
+                # A file must be checked: build the models left for later (once, here, not in
+                # each worker the check forks), and ask again with their facts to replay.
+                projects.load_deferred()
+            unanswered = []
+            for path in paths:
+                if _from_cache(path, resolver, hits, keep_source=keep_source, complete_fixes=complete_fixes):
+                    if progress is not None:
+                        progress(1)
+                else:
+                    unanswered.append(path)
+            paths = unanswered
     if jobs is None:
         jobs = available_cpus() if len(paths) >= PARALLEL_MIN_FILES else 1
     jobs = min(jobs, len(paths))

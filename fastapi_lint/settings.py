@@ -246,4 +246,4 @@ class Settings:
         return self._cache["exclude"]
 
     def is_excluded(self, path: str | Path) -> bool:
-        return self.exclusion().matches(absolute(path))
+        return self.exclusion().matches(os.path.abspath(path))  # `absolute`, as a string (discovery's hot path)

@@ -12,6 +12,7 @@ import pytest
 
 from cli_helpers import SLEEPY, run, run_json, write
 from fastapi_lint.project.cache import CACHE_DIRECTORY
+from fastapi_lint.project.results import RESULTS_FILE
 from project_harness import PROJECTS_DIRECTORY
 from test_flake8_plugin import command_found, flake8, flake8_found
 
@@ -69,6 +70,12 @@ def test_the_cache_spares_unchanged_files_and_notices_changes(shop: Path) -> Non
     assert "summaries: 0 cached, 0 re-hashed, 18 computed" in _summaries_line(first.stderr)
     assert (shop / CACHE_DIRECTORY / ".gitignore").read_text().splitlines()[-1] == "*"
     second = run("-v", ".", cwd=shop)
+    # Nothing changed: every file's result holds, and the model is not even built.
+    assert "unchanged since the last run" in second.stderr and "summaries:" not in second.stderr
+    assert second.stdout == first.stdout
+    # Built again (the results forgotten), it is made of the cached summaries.
+    (shop / CACHE_DIRECTORY / RESULTS_FILE).unlink()
+    second = run("-v", ".", cwd=shop)
     assert "summaries: 18 cached, 0 re-hashed, 0 computed" in _summaries_line(second.stderr)
     assert second.stdout == first.stdout
     # Touched but unchanged: read and hashed, not parsed again.
@@ -97,6 +104,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored(shop: Path) -> None:
     result = run("-v", ".", cwd=shop)
     assert "0 cached, 0 re-hashed, 18 computed" in _summaries_line(result.stderr)
     (shop / CACHE_DIRECTORY / "summaries.json").write_text(json.dumps({"version": "other", "files": {}}))
+    (shop / CACHE_DIRECTORY / RESULTS_FILE).unlink()  # else the unchanged tree needs no model
     assert "18 computed" in _summaries_line(run("-v", ".", cwd=shop).stderr)
 
 

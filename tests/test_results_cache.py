@@ -5,6 +5,7 @@ an empty cache."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -226,3 +227,39 @@ def test_recorded_facts_replay_what_changed() -> None:
     big = FactLog()
     FactRecorder(Model({"everything": [[i] for i in range(5000)]}), big).blocking_chain("everything")
     assert not big.complete
+
+
+def test_a_run_on_an_unchanged_tree_answers_without_building_the_model(shop: Path, monkeypatch, capsys) -> None:
+    # What pre-commit does: one file named, nothing changed since the last run. The tree's
+    # stamp (a `stat` per file) says the project is as it was, so its model is not built.
+    _same_as_cold(shop, ".")
+    code, output = _cold(shop, "shop/api/items.py")
+    import fastapi_lint.project.build as build
+    from fastapi_lint.cli import main
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the project model was built")
+
+    monkeypatch.setattr(build, "load_project", refuse)
+    monkeypatch.chdir(shop)
+    assert main(["shop/api/items.py"]) == code
+    assert capsys.readouterr().out == output
+    whole = _cold(shop, ".")
+    assert main(["."]) == whole[0]
+    assert capsys.readouterr().out == whole[1]
+    # A file that must be checked again builds the model, once: here, an edited file.
+    monkeypatch.undo()
+    items = shop / "shop/api/items.py"
+    items.write_text(items.read_text() + "\n# a comment\n")
+    assert _same_as_cold(shop, "shop/api/items.py") == 0
+    assert _same_as_cold(shop, ".") == 18  # and the stamp of the new tree is kept
+
+
+def test_touching_another_file_builds_the_model_once_and_keeps_the_answers(shop: Path) -> None:
+    _same_as_cold(shop, ".")
+    orders = shop / "shop/api/orders.py"
+    os.utime(orders, ns=(orders.stat().st_atime_ns, orders.stat().st_mtime_ns + 10**9))
+    result = run("-v", "shop/api/items.py", cwd=shop)
+    assert "modules" in result.stderr and "1 from the result cache" in result.stderr  # built, still answered
+    result = run("-v", "shop/api/items.py", cwd=shop)
+    assert "unchanged since the last run" in result.stderr and "1 from the result cache" in result.stderr

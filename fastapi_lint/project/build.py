@@ -74,11 +74,8 @@ def load_project(
 ) -> tuple[ProjectModel, SummaryCache]:
     """The project at `root`: every file discovery finds under it (with the settings'
     excludes), except those of nested projects (a directory with its own pyproject.toml)."""
-    from ..discovery import find_python_files
-
     cache = SummaryCache(root, enabled=use_cache).load()
-    nested: dict[Path, bool] = {}
-    files = [p for p in find_python_files([str(root)], settings_for).files if not _in_nested_project(p, root, nested)]
+    files = project_files(root, settings_for)
     summaries: list[ModuleSummary] = []
     pending: list[_Pending] = []
     kept: set[str] = set()
@@ -118,6 +115,41 @@ def load_project(
     cache.save()
     cache.contents = contents
     return ProjectModel(root, summaries), cache
+
+
+def project_files(root: Path, settings_for: Callable[[Path], Settings]) -> list[Path]:
+    """The files of the project at `root`: what discovery finds under it with the
+    settings' excludes, less those of nested projects (a directory with its own
+    pyproject.toml)."""
+    from ..discovery import find_python_files
+
+    nested: dict[Path, bool] = {}
+    return [p for p in find_python_files([str(root)], settings_for).files if not _in_nested_project(p, root, nested)]
+
+
+def tree_stamp(root: Path, files: list[Path]) -> str | None:
+    """A digest of what the project model of `root` is built from, read with a `stat` per
+    file and no reading: each file's path, modification time and size (what the summary
+    cache trusts too), whether each of their directories and `src/` is a package (module
+    names depend on it, and an excluded `__init__.py` is not among the files), the root's
+    pyproject.toml, and the code's version. None when a file cannot be stat'ed."""
+    from .cache import code_version
+    from .results import digest_of
+
+    parts = [code_version(), str(root)]
+    try:
+        for path in sorted(files):
+            stat = path.stat()
+            parts.append(f"{path.relative_to(root).as_posix()}\0{stat.st_mtime_ns}\0{stat.st_size}")
+        directories = {path.parent for path in files} | {root / "src"}
+        parts.extend(f"{d}\0{(d / '__init__.py').exists()}\0{d.is_dir()}" for d in sorted(directories))
+        pyproject = root / "pyproject.toml"
+        if pyproject.exists():
+            stat = pyproject.stat()
+            parts.append(f"pyproject.toml\0{stat.st_mtime_ns}\0{stat.st_size}")
+    except (OSError, ValueError):
+        return None
+    return digest_of("\n".join(parts))
 
 
 def _summarize_all(pending: list[_Pending], jobs: int | None) -> list[ModuleSummary]:
@@ -189,6 +221,10 @@ class ProjectSession:
     caches: dict[Path, SummaryCache] = field(default_factory=dict)
     roots: dict[Path, Path] = field(default_factory=dict)  # checked file -> its project root
     results: dict[Path, ResultCache] = field(default_factory=dict)  # per-file results (`results.py`)
+    # Roots whose model is built only when needed: their tree is as it was at the last run
+    # (`tree_stamp`), so a file whose result holds is answered without the model (a
+    # one-file run, as pre-commit's). (settings_for, use_cache, jobs) to build it with.
+    deferred: dict[Path, tuple] = field(default_factory=dict)
     _contexts: dict[Path, ProjectContext | None] = field(default_factory=dict, repr=False)
 
     def _result_slot(self, path: Path, settings: Settings):
@@ -199,6 +235,7 @@ class ProjectSession:
         results = self.results.get(root) if root is not None else None
         if results is None or not results.enabled:
             return None
+        self.load_deferred()
         from .results import settings_digest
 
         context = self.context_for(resolved)  # memoised: `resolved` resolves to itself
@@ -208,6 +245,9 @@ class ProjectSession:
     def cached_result(self, path: Path, data: bytes, settings: Settings) -> list | None:
         """`path`'s diagnostics from the result cache, when its entry still holds: the same
         content and settings, and the project facts its check read answered the same."""
+        resolved = Path(path).resolve()
+        if self.roots.get(resolved) in self.deferred:
+            return self._result_of_unchanged_tree(path, resolved, data, settings)
         slot = self._result_slot(path, settings)
         if slot is None:
             return None
@@ -221,6 +261,45 @@ class ProjectSession:
             return None
         results.hits += 1
         return _renamed(entry.diagnostics, entry.filename, str(path))
+
+    def _result_of_unchanged_tree(self, path: Path, resolved: Path, data: bytes, settings: Settings) -> list | None:
+        """`cached_result` without the model, for a root whose tree is unchanged: an entry
+        checked against the same project digest holds as it is (no fact to replay)."""
+        from .results import settings_digest
+
+        root = self.roots[resolved]
+        results = self.results[root]
+        entry = results.entries.get(resolved.relative_to(root).as_posix())
+        if entry is None or entry.project != results.project_digest or entry.content != content_hash(data):
+            return None
+        # Its settings key was made with the root if the file is a module of the project,
+        # without it if not (`_result_slot`); the tree being unchanged, so is which it was.
+        if entry.settings not in (settings_digest(settings, str(path), root), settings_digest(settings, str(path), None)):
+            return None
+        results.hits += 1
+        return _renamed(entry.diagnostics, entry.filename, str(path))
+
+    def load(self, root: Path, settings_for: Callable[[Path], Settings], *, use_cache: bool = True,
+             jobs: int | None = None) -> None:
+        """Build the project model of `root`, and the project digest its results are keyed by."""
+        project, cache = load_project(root, settings_for, use_cache=use_cache, jobs=jobs)
+        # Computed here once, rather than in each worker process the check forks.
+        project.role_of("")
+        project.routing.findings()
+        self.projects[root] = project
+        self.caches[root] = cache
+        results = self.results.setdefault(root, ResultCache(root, enabled=use_cache).load())
+        results.project_digest = project_digest(
+            root, cache.contents, (project.source_prefix, sorted(project.namespace_prefixes))
+        )
+        results.kept = cache.files
+
+    def load_deferred(self) -> None:
+        """Build the models left for when they are needed (before checking a file, or
+        describing the projects)."""
+        while self.deferred:
+            root, (settings_for, use_cache, jobs) = self.deferred.popitem()
+            self.load(root, settings_for, use_cache=use_cache, jobs=jobs)
 
     def cached_check(self, path: Path, data: bytes, settings: Settings, check):
         """`check(context)`'s diagnostics for `path`, checked with the project's reads
@@ -254,6 +333,7 @@ class ProjectSession:
             results.save()
 
     def context_for(self, path: Path | str) -> ProjectContext | None:
+        self.load_deferred()
         path = Path(path).resolve()
         if path not in self._contexts:
             self._contexts[path] = self._context(path)
@@ -316,14 +396,18 @@ class ProjectSession:
 
     def notes(self) -> list[str]:
         """What could not be resolved statically, one line each (for `--verbose`)."""
-        lines = []
+        lines = []  # of the models built so far: a deferred one has nothing new to say
         for root, project in sorted(self.projects.items()):
             for path, line, message in project.notes():
                 lines.append(f"{_shown(root / path)}:{line}: {message}")
         return lines
 
     def describe(self) -> list[str]:
-        lines = []
+        lines = [
+            f"project {_shown(root)}: unchanged since the last run; its model is built only if a file "
+            "must be checked again"
+            for root in sorted(self.deferred)
+        ]
         for root, project in sorted(self.projects.items()):
             stats = self.caches[root].stats
             lines.append(
@@ -373,18 +457,18 @@ def prepare_projects(
         if root is not None:
             session.roots[path] = root
     for root in sorted(set(session.roots.values())):
-        project, cache = load_project(root, settings_for, use_cache=use_cache, jobs=jobs)
-        # Computed here once, rather than in each worker process the check forks.
-        project.role_of("")
-        project.routing.findings()
-        session.projects[root] = project
-        session.caches[root] = cache
-        results = ResultCache(root, enabled=use_cache).load()
-        results.project_digest = project_digest(
-            root, cache.contents, (project.source_prefix, sorted(project.namespace_prefixes))
-        )
-        results.kept = cache.files
-        session.results[root] = results
+        results = session.results[root] = ResultCache(root, enabled=use_cache).load()
+        if results.enabled:
+            files = project_files(root, settings_for)
+            results.stamp = tree_stamp(root, files)
+            if results.stamp is not None and results.stamp == results.saved_stamp:
+                # Nothing the model is built from changed since the last run: its project
+                # digest holds, and the model is built only if a file's result does not.
+                results.project_digest = results.saved_project
+                results.kept = {path.relative_to(root).as_posix() for path in files}
+                session.deferred[root] = (settings_for, use_cache, jobs)
+                continue
+        session.load(root, settings_for, use_cache=use_cache, jobs=jobs)
     return session
 
 

@@ -13,6 +13,12 @@ path relative to the root) the diagnostics of its last check and what they depen
   project model when the project digest differs. An entry whose facts could not all be
   recorded (`complete` False) is trusted only with an unchanged project digest.
 
+With them is the tree's stamp at that run (`build.tree_stamp`: every project file's path,
+modification time and size) and the project digest it had. A run that finds the same stamp
+knows the project digest without building the model, so a file whose entry was checked
+against that digest is answered from the cache at the cost of a `stat` per project file;
+the model is built only when a file must be checked (a one-file run, as pre-commit's).
+
 The file lies inside the checked tree, so anyone who can commit there can plant one (a
 repository cloned and checked by pre-commit): it is read by an unpickler that builds only
 the classes a results file holds (`_RESULT_CLASSES`) and refuses any other name, so a
@@ -39,7 +45,7 @@ from typing import Any
 from .cache import CACHE_DIRECTORY, code_version
 
 RESULTS_FILE = "results.pickle"
-FORMAT = 1
+FORMAT = 2
 
 
 class _ResultsUnpickler(pickle.Unpickler):
@@ -78,6 +84,9 @@ class ResultCache:
     entries: dict[str, ResultEntry] = field(default_factory=dict)
     project_digest: str | None = None  # None: the project changed during the run (--fix)
     kept: set[str] | None = None  # the project's files, for pruning
+    stamp: str | None = None  # this run's tree stamp (`build.tree_stamp`), None: unknown
+    saved_stamp: str | None = None  # the stamp of the run that wrote the file ...
+    saved_project: str | None = None  # ... and the project digest it had then
     hits: int = 0
     misses: int = 0
     _dirty: bool = False
@@ -95,6 +104,9 @@ class ResultCache:
             if (isinstance(document, dict) and document.get("format") == FORMAT
                     and document.get("version") == code_version() and isinstance(document.get("files"), dict)):
                 self.entries = {k: v for k, v in document["files"].items() if isinstance(v, ResultEntry)}
+                stamp = document.get("stamp")
+                if isinstance(stamp, tuple) and len(stamp) == 2 and all(isinstance(x, str) for x in stamp):
+                    self.saved_stamp, self.saved_project = stamp
         except Exception:  # missing, truncated, garbage, an old format: start empty
             self.entries = {}
         return self
@@ -108,6 +120,11 @@ class ResultCache:
 
             if entry.facts is None or not replay(model, entry.facts):
                 return None
+            if self.project_digest is not None:
+                # Its facts hold in this project: so does the entry, which a later run on
+                # the same tree can then take without replaying them (or building the model).
+                entry.project = self.project_digest
+                self._dirty = True
         return entry
 
     def store(self, relative: str, entry: ResultEntry) -> None:
@@ -122,15 +139,18 @@ class ResultCache:
             for name in gone:
                 del self.entries[name]
             self._dirty = self._dirty or bool(gone)
-        if not self._dirty:
+        # After `--fix` rewrote files (no project digest) the stamp of the run's start
+        # says nothing of the tree: none is kept, and the next run builds the model.
+        stamp = (self.stamp, self.project_digest) if self.stamp and self.project_digest else None
+        if not self._dirty and (stamp or (None, None)) == (self.saved_stamp, self.saved_project):
             return
         directory = self.path.parent
         temporary = directory / f"{RESULTS_FILE}.{os.getpid()}.tmp"
         try:
             directory.mkdir(exist_ok=True)
             with open(temporary, "wb") as handle:
-                pickle.dump({"format": FORMAT, "version": code_version(), "files": self.entries}, handle,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump({"format": FORMAT, "version": code_version(), "files": self.entries, "stamp": stamp},
+                            handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
         except Exception:  # read-only checkout, disk full, an entry that cannot be pickled
             try:
@@ -139,6 +159,11 @@ class ResultCache:
                 pass
             return
         self._dirty = False
+        self.saved_stamp, self.saved_project = stamp if stamp is not None else (None, None)
+
+
+def digest_of(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=16).hexdigest()
 
 
 _settings_digests: dict[tuple, tuple[Any, str]] = {}
