@@ -25,7 +25,8 @@ class OsPathCallInAsyncFunction(BlockingCallRule):
     calls in a plain `def`, in a lambda or function handed to `asyncio.to_thread` or
     `run_in_threadpool` are not reported either, as for FPI100-FPI105. `os.stat`,
     `os.listdir`, `os.scandir` and `pathlib.Path.exists()`/`stat()` are not this rule's
-    (nor FPI103's) calls.
+    (nor FPI103's) calls. A `# noqa: ASYNC240` comment does not silence this rule:
+    suppression codes are matched exactly, as in ruff (write `# noqa: FPI106`).
 
     A helper that calls `os.path.exists` is not followed: FPI110 does not count this
     rule's calls in its chains, and FPI120 counts them as cheap, so turning FPI106 on
