@@ -9,12 +9,16 @@ from ._offload import OFFLOAD_OPTION
 
 class OsPathCallInAsyncFunction(BlockingCallRule):
     """## What it does
-    Checks for `os.path` functions that ask the filesystem about a path in an `async def`
-    body that runs on the event loop: `exists`, `lexists`, `isfile`, `isdir`, `islink`,
-    `ismount`, `isjunction`, `isdevdrive`, `getatime`, `getctime`, `getmtime`, `getsize`,
-    `samefile`, `sameopenfile` and `realpath` (also through `posixpath` or `ntpath`, and
-    however they are imported: `import os.path as p`, `from os import path`,
-    `from os.path import exists`). Off by default: select `FPI106` to turn it on.
+    Checks for `os.path` calls that ask the filesystem about a path (`exists`, `isfile`,
+    `getsize`, `getmtime`, `realpath`, ...) in an `async def` body that runs on the
+    event loop.
+
+    Off by default (select `FPI106` to turn it on). The functions: `exists`, `lexists`,
+    `isfile`, `isdir`, `islink`, `ismount`, `isjunction`, `isdevdrive`, `getatime`,
+    `getctime`, `getmtime`, `getsize`, `samefile`, `sameopenfile` and `realpath` (and
+    its private helper `_joinrealpath`), also through `posixpath` or `ntpath`, and
+    however they are imported (`import os.path as p`, `from os import path`,
+    `from os.path import exists`).
 
     Not reported: the `os.path` functions that only work on the string (`join`,
     `basename`, `dirname`, `split`, `splitext`, `normpath`, `normcase`, `commonpath`,
