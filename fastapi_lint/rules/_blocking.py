@@ -1,8 +1,9 @@
-"""What FPI100-FPI104 share: report a catalogued blocking call made on the event loop.
+"""What FPI100-FPI106 share: report a catalogued blocking call made on the event loop.
 
 The catalog and the classifier live in `semantic/blocking.py` (FPI120 uses them too);
 each rule reports the calls classified with its own code, with the fix `_offload.py`
-builds when one is correct there.
+builds when one is correct there. FPI106 classifies with its own, smaller table
+(`classify_os_path_call`): its calls are not in the catalogue the other rules share.
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ class BlockingCallRule(Rule):
         """The user's own blocking qualnames: only FPI104 has them."""
         return ()
 
+    def classify(self, call: ast.Call, ctx):
+        """The call this rule's code may report (`BlockingCall`), wherever it happens."""
+        return classify_blocking_call(call, ctx, self.model, self.extra_blocking_calls())
+
     def visit_call(self, call: ast.Call, ctx) -> None:
         # An awaited call is asynchronous; a `def`, lambda or offloaded callable runs
         # elsewhere (the checker gives those bodies their own, non-async scope).
         if not ctx.on_event_loop or ctx.awaited:
             return
-        found = classify_blocking_call(call, ctx, self.model, self.extra_blocking_calls())
+        found = self.classify(call, ctx)
         if (
             found is not None
             and found.code == self.code
@@ -53,7 +58,7 @@ class BlockingCallRule(Rule):
         while isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
             inner = func.value
             inner_ctx = dataclasses.replace(ctx, target=self.model.resolve(inner.func, ctx.scope), awaited=False)
-            found = classify_blocking_call(inner, inner_ctx, self.model, self.extra_blocking_calls())
+            found = self.classify(inner, inner_ctx)
             if found is not None and found.code == self.code:
                 return True
             func = inner.func
@@ -81,5 +86,5 @@ class BlockingCallRule(Rule):
         source_ctx = dataclasses.replace(
             ctx, scope=bound_in, target=self.model.resolve(source.func, bound_in), awaited=False
         )
-        found = classify_blocking_call(source, source_ctx, self.model, self.extra_blocking_calls())
+        found = self.classify(source, source_ctx)
         return found is not None and found.code == self.code

@@ -1,7 +1,7 @@
-"""The fixes of FPI100-FPI104 and FPI110: await instead of blocking.
+"""The fixes of FPI100-FPI106 and FPI110: await instead of blocking.
 
 - FPI101: `time.sleep(x)` -> `await asyncio.sleep(x)`.
-- FPI100, FPI102, FPI103, FPI104: `f(a, k=v)` -> `await asyncio.to_thread(f, a, k=v)` (or
+- FPI100, FPI102-FPI106: `f(a, k=v)` -> `await asyncio.to_thread(f, a, k=v)` (or
   `await run_in_threadpool(f, a, k=v)`), so that the call runs in a worker thread.
 - FPI110: the same for a call of a project helper that blocks (`build_report(user)`).
 

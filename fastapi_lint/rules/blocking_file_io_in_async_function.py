@@ -36,7 +36,8 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
     Only the builtin is meant by `open`: `aiofiles.open`, `PIL.Image.open`,
     `zipfile.ZipFile.open`, `webbrowser.open` and functions of your own named `open` are
     not reported. Cheap metadata checks such as `os.path.exists`, `isfile`, `getsize` are
-    not reported either (flake8-async's ASYNC240 reports them): measured on local disk, an
+    not reported either (flake8-async's ASYNC240 reports them, and so does FPI106, off by
+    default, for network filesystems): measured on local disk, an
     `os.path.exists` call took 9 us, about one turn of an idle event loop (an
     `asyncio.sleep(0)` round trip took 11 us on the same machine); `seek`, `tell` and
     `fileno` on file objects do not wait on the disk. Methods no file object has

@@ -21,13 +21,17 @@ HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT = "FPI100", "FPI101", "FPI102", "FPI103
 HASHING = "FPI105"
 # The codes of the rules that report a catalogued call themselves (FPI120 leaves theirs to them).
 BLOCKING_CODES = frozenset({HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT, HASHING})
+# FPI106, off by default: `os.path` metadata calls. Not in the catalogue: a stat costs
+# microseconds on a local disk (scripts/measure_os_path.py), so neither FPI110's helper
+# chains nor FPI120's cost policy count it as blocking (see `classify_os_path_call`).
+OS_PATH = "FPI106"
 _SPAWN_FUNCTIONS = tuple(f"spawn{suffix}" for suffix in "l le lp lpe v ve vp vpe".split())
 _THREAD = "run it in a thread (`await asyncio.to_thread(...)`)"
 
 
 @dataclass(frozen=True)
 class BlockingCall:
-    code: str  # "FPI100".."FPI105"
+    code: str  # "FPI100".."FPI106"
     api: str  # human name of what is called, e.g. "requests.get", "Session.execute", "open"
     alternative: str = ""  # the async replacement, e.g. "use `await asyncio.sleep(...)`"
 
@@ -42,6 +46,11 @@ class BlockingCall:
         return f"{self.alternative} or {_THREAD}" if self.alternative else _THREAD
 
     def message(self, function_name: str) -> str:
+        if self.code == OS_PATH:
+            return (
+                f"`{self.api}()` waits on the filesystem on the event loop in `async def {function_name}` "
+                f"(microseconds on a local disk, as long as the server takes on a network mount); {self.fix}"
+            )
         if self.code == HASHING:
             return (
                 f"`{self.api}()` hashes on the event loop in `async def {function_name}` "
@@ -313,6 +322,26 @@ def classify_blocking_call(
     if _matches_extra(target, extra_blocking):
         return BlockingCall(CLIENT, target, "")
     return None
+
+
+# `os.path` functions that make a system call on the path (stat, lstat, readlink, fstat);
+# the others (`join`, `basename`, `splitext`, `normpath`, `abspath`, `relpath`, ...) work
+# on the string, or call only `os.getcwd()`, which the kernel answers without the disk.
+_OS_PATH_METADATA = _words(
+    "exists lexists isfile isdir islink ismount isjunction isdevdrive getatime getctime "
+    "getmtime getsize samefile sameopenfile realpath _joinrealpath"
+)
+# `os.path` is `posixpath` (or `ntpath` on Windows); code sometimes imports those directly.
+_OS_PATH_MODULES = ("os.path", "posixpath", "ntpath", "genericpath")
+_OS_PATH_ALT = "use `anyio.Path` or `aiofiles.os.path`"
+
+
+def classify_os_path_call(ctx) -> BlockingCall | None:
+    """FPI106's calls: an `os.path` function that asks the filesystem about a path."""
+    module, _, function = (ctx.target or "").rpartition(".")
+    if module not in _OS_PATH_MODULES or function not in _OS_PATH_METADATA:
+        return None
+    return BlockingCall(OS_PATH, f"{module}.{function}", _OS_PATH_ALT)
 
 
 def inherits_library_method(owner: str, method: str, model) -> bool:

@@ -1,3 +1,4 @@
+import os.path
 import subprocess
 import time
 from pathlib import Path
@@ -23,6 +24,12 @@ async def cover(isbn: str):
         path.write_bytes(upstream.content)
     with open(path, "rb") as image:
         return Response(image.read(), media_type="image/jpeg")
+
+
+@router.get("/{isbn}/available")
+async def cover_available(isbn: str):
+    # A stat: microseconds here, but covers may live on a network share (FPI106).
+    return {"available": os.path.isfile(os.path.join(COVERS, f"{isbn}.jpg"))}
 
 
 @router.post("/{isbn}/thumbnail")
