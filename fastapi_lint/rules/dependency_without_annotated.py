@@ -203,11 +203,9 @@ class DependencyWithoutAnnotated(Rule):
         annotation = parameter.annotation
         if annotation is None or spelling is None:
             return None
-        if any(isinstance(sub, ast.Constant) and isinstance(sub.value, str) for sub in ast.walk(annotation)):
-            return None  # a string annotation: `Annotated["T", ...]` leaves FastAPI a forward reference
-        if isinstance(annotation, ast.Subscript) and canonical(
-            self.model.resolve(annotation.value, enclosing)
-        ) == "typing.Annotated":
+        if self._has_forward_reference(annotation, enclosing):
+            return None  # `Annotated["T", ...]` would leave FastAPI a forward reference
+        if isinstance(annotation, ast.Subscript) and self.model.resolve(annotation.value, enclosing) == "typing.Annotated":
             return None
         if any(isinstance(arg, ast.Starred) for arg in default.args) or any(k.arg is None for k in default.keywords):
             return None
@@ -242,6 +240,19 @@ class DependencyWithoutAnnotated(Rule):
         if value is not None:
             content += f" = {source(value)}"
         return Edit(content, text.location(name_end), text.location(end)), value is None
+
+    def _has_forward_reference(self, annotation: ast.expr, enclosing) -> bool:
+        """A string in the annotation, other than the values of a `Literal[...]`."""
+        literal_values = {
+            id(sub)
+            for node in ast.walk(annotation)
+            if isinstance(node, ast.Subscript) and self.model.resolve(node.value, enclosing) == "typing.Literal"
+            for sub in ast.walk(node.slice)
+        }
+        return any(
+            isinstance(sub, ast.Constant) and isinstance(sub.value, str) and id(sub) not in literal_values
+            for sub in ast.walk(annotation)
+        )
 
     def _module_level(self, node: ast.AST, enclosing) -> bool:
         """With postponed annotations, a name in the annotation is looked up in the
