@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+from functools import cached_property
 
 from ..fixes import Applicability, Edit, Fix, ImportRequest
 from ..fixes.imports import unconditional_statements
@@ -135,14 +136,25 @@ class DependencyWithoutAnnotated(Rule):
     message = "FastAPI parameter declared in the default instead of with `Annotated`"
 
     def visit_module_end(self) -> None:
-        self.text = SourceText(self.checker.lines)
-        self.future = has_future_annotations(self.checker.tree)
-        self.unconditional = {id(statement) for statement in unconditional_statements(self.checker.tree)}
         for function in self.model.functions:
             node = function.node
             if isinstance(node, _FUNCTIONS):
                 enclosing = function.parent if function.parent is not None else self.model.module
                 self._check_function(node, enclosing)
+
+    # Module facts the fixes need, computed once and only in a module with findings.
+    @cached_property
+    def text(self) -> SourceText:
+        return SourceText(self.checker.lines)
+
+    @cached_property
+    def future(self) -> bool:
+        return has_future_annotations(self.checker.tree)
+
+    @cached_property
+    def unconditional(self) -> set[int]:
+        """The import statements that always run (not under `if TYPE_CHECKING:`)."""
+        return {id(statement) for statement in unconditional_statements(self.checker.tree)}
 
     def _check_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, enclosing) -> None:
         args = node.args
@@ -210,7 +222,10 @@ class DependencyWithoutAnnotated(Rule):
         if any(isinstance(arg, ast.Starred) for arg in default.args) or any(k.arg is None for k in default.keywords):
             return None
         text = self.text
-        source = lambda node: text.text[text.start(node):text.end(node)]  # noqa: E731
+
+        def source(node: ast.AST) -> str:
+            return text.text[text.start(node):text.end(node)]
+
         moved: list[ast.AST]
         if kind in _DEPENDENCY_KINDS:
             call_text, value, moved = source(default), None, [default]
