@@ -68,6 +68,12 @@ class ModuleImports:
         return not self.is_present(request) and bound_name(request) in self.bound
 
 
+def unconditional_statements(tree: ast.Module) -> list[ast.stmt]:
+    """The module-level statements that always run (as `ModuleImports` counts them): an
+    import among them binds its name at runtime, not only for a type checker."""
+    return list(_module_level_statements(tree.body, unconditional=True))
+
+
 def _is_type_checking(test: ast.expr) -> bool:
     return "TYPE_CHECKING" in ast.unparse(test)
 
