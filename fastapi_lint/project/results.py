@@ -21,7 +21,7 @@ the model is built only when a file must be checked (a one-file run, as pre-comm
 
 The file lies inside the checked tree, so anyone who can commit there can plant one (a
 repository cloned and checked by pre-commit): it is read by an unpickler that builds only
-the classes a results file holds (`_RESULT_CLASSES`) and refuses any other name, so a
+the classes a results file holds (`_result_classes`) and refuses any other name, so a
 planted file cannot run code. It is then an invalid file, which is an empty cache.
 
 The whole file is keyed by `code_version()` (fastapi-lint's version and a fingerprint of
