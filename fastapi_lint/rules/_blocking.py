@@ -1,9 +1,10 @@
-"""What FPI100-FPI106 share: report a catalogued blocking call made on the event loop.
+"""What FPI100-FPI107 share: report a catalogued blocking call made on the event loop.
 
 The catalog and the classifier live in `semantic/blocking.py` (FPI120 uses them too);
 each rule reports the calls classified with its own code, with the fix `_offload.py`
 builds when one is correct there. FPI106 classifies with its own, smaller table
-(`classify_os_path_call`): its calls are not in the catalogue the other rules share.
+(`classify_os_path_call`): its calls are not in the catalogue the other rules share;
+so does FPI107 (`classify_process_start`), which offers no fix.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .base import Rule
 
 class BlockingCallRule(Rule):
     async_code = True
+    # False for FPI107: what it reports has no mechanical rewrite (see its docs).
+    offers_fix = True
 
     def __init__(self, checker, option_values) -> None:
         super().__init__(checker, option_values)
@@ -47,7 +50,10 @@ class BlockingCallRule(Rule):
             and not self._chained_on_blocking_call(call, ctx)
             and not self._on_file_opened_here(call, ctx)
         ):
-            fix = self.fixer.fix_for(call, ctx, found, self.option_values.get("offload-with", "auto"))
+            fix = (
+                self.fixer.fix_for(call, ctx, found, self.option_values.get("offload-with", "auto"))
+                if self.offers_fix else None
+            )
             if fix is not None:
                 self.functions_with_fixes.add(ctx.function.node)
             self.report(call, found.message(ctx.async_function_name), fix=fix)

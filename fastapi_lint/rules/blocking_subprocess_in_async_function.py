@@ -26,7 +26,8 @@ class BlockingSubprocessInAsyncFunction(BlockingCallRule):
     `subprocess.Popen(...)`, `os.spawn*` with `os.P_NOWAIT`, and `os.posix_spawn`/
     `posix_spawnp`, which return the child's pid at once (measured: 0.3 ms for
     `posix_spawn` of `sleep 1`, against 1.04 s for `os.spawnv(os.P_WAIT, ...)`).
-    flake8-async reports those as ASYNC220/ASYNC221.
+    flake8-async reports those as ASYNC220/ASYNC221; FPI107, off by default, reports
+    exactly those starts.
 
     ## Example
     ```python

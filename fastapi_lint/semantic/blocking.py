@@ -25,13 +25,18 @@ BLOCKING_CODES = frozenset({HTTP, SLEEP, SUBPROCESS, FILE_IO, CLIENT, HASHING})
 # microseconds on a local disk (scripts/measure_os_path.py), so neither FPI110's helper
 # chains nor FPI120's cost policy count it as blocking (see `classify_os_path_call`).
 OS_PATH = "FPI106"
+# FPI107, off by default: starting a process without waiting for it (`subprocess.Popen`,
+# `os.posix_spawn`, `os.spawn*` with a mode that does not wait). Not in the catalogue
+# either: the start returns in a fraction of a millisecond (scripts/measure_process_start.py);
+# the wait, which FPI102 reports, is what holds the loop (see `classify_process_start`).
+PROCESS_START = "FPI107"
 _SPAWN_FUNCTIONS = tuple(f"spawn{suffix}" for suffix in "l le lp lpe v ve vp vpe".split())
 _THREAD = "run it in a thread (`await asyncio.to_thread(...)`)"
 
 
 @dataclass(frozen=True)
 class BlockingCall:
-    code: str  # "FPI100".."FPI106"
+    code: str  # "FPI100".."FPI107"
     api: str  # human name of what is called, e.g. "requests.get", "Session.execute", "open"
     alternative: str = ""  # the async replacement, e.g. "use `await asyncio.sleep(...)`"
 
@@ -46,6 +51,11 @@ class BlockingCall:
         return f"{self.alternative} or {_THREAD}" if self.alternative else _THREAD
 
     def message(self, function_name: str) -> str:
+        if self.code == PROCESS_START:
+            return (
+                f"`{self.api}()` starts a process on the event loop in `async def {function_name}` "
+                f"without a way to await it; {self.alternative}"
+            )
         if self.code == OS_PATH:
             return (
                 f"`{self.api}()` waits on the filesystem on the event loop in `async def {function_name}` "
@@ -342,6 +352,27 @@ def classify_os_path_call(ctx) -> BlockingCall | None:
     if module not in _OS_PATH_MODULES or function not in _OS_PATH_METADATA:
         return None
     return BlockingCall(OS_PATH, f"{module}.{function}", _OS_PATH_ALT)
+
+
+# Starting a process and returning at once: the child's pid or a `Popen` object whose
+# `wait()`/`communicate()` (FPI102's) block. `os.spawn*` with a mode that does not wait is
+# the exact complement of what FPI102 reports (`_spawn_waits`).
+_PROCESS_STARTS = frozenset({"subprocess.Popen", "os.posix_spawn", "os.posix_spawnp"})
+_PROCESS_START_ALT = (
+    "use `await asyncio.create_subprocess_exec()` or `await anyio.open_process()`, "
+    "whose process can be waited for and read without blocking"
+)
+
+
+def classify_process_start(call: ast.Call, ctx, model) -> BlockingCall | None:
+    """FPI107's calls: a process started without waiting for it."""
+    target = ctx.target
+    if target in _PROCESS_STARTS:
+        return BlockingCall(PROCESS_START, target, _PROCESS_START_ALT)
+    if target is not None and target.startswith("os.spawn") and target.removeprefix("os.") in _SPAWN_FUNCTIONS:
+        if not _spawn_waits(call, ctx.scope, model):
+            return BlockingCall(PROCESS_START, target, _PROCESS_START_ALT)
+    return None
 
 
 def inherits_library_method(owner: str, method: str, model) -> bool:

@@ -32,6 +32,13 @@ async def cover_available(isbn: str):
     return {"available": os.path.isfile(os.path.join(COVERS, f"{isbn}.jpg"))}
 
 
+@router.post("/{isbn}/thumbnail/background")
+async def make_thumbnail_in_background(isbn: str):
+    # Started, not waited for: cheap, but nothing here can await it (FPI107).
+    process = subprocess.Popen(["convert", f"{isbn}.jpg", "-resize", "200x", f"{isbn}-thumb.jpg"])
+    return {"pid": process.pid}
+
+
 @router.post("/{isbn}/thumbnail")
 async def make_thumbnail(isbn: str):
     subprocess.run(["convert", f"{isbn}.jpg", "-resize", "200x", f"{isbn}-thumb.jpg"], check=True)
