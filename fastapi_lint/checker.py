@@ -17,7 +17,7 @@ from typing import Callable, Iterator, TypeVar
 
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
 from .rules import Rule
-from .semantic.model import SemanticModel
+from .semantic.model import HTTP_EXCEPTION_CLASSES, SemanticModel
 from .semantic.names import (
     DEPENDS_FUNCTIONS,
     FASTAPI_APP_CLASSES,
@@ -70,6 +70,13 @@ class Checker(FastAPIRegistration):
         # Lambdas passed straight to a call that runs them here (not to an offloader).
         self._inline_lambdas: set[int] = set()
         self._lone_project = None
+        # Calls and `+=` that may edit a router's routes in ways the model does not follow
+        # (`include_router`, `.routes` passed or extended): the summary counts the ones
+        # it did not model, from this list rather than from another walk of the tree.
+        self.route_list_edits: list[ast.AST] = []
+        # The `if`s whose body the walk is in, with the function each belongs to.
+        self._open_ifs: list[tuple[ast.If, FunctionScope]] = []
+        self._http_raisers: set[ast.AST] = set()  # see `SemanticModel.http_raisers`
 
     # ------------------------------------------------------------------ reporting
 
@@ -99,6 +106,7 @@ class Checker(FastAPIRegistration):
         while self._deferred:
             function, node = self._deferred.popleft()
             self._visit_function_body(function, node)
+        self.model.http_raisers = self._http_raisers
         self._resolve_late_dependencies()
         for hook in self._hooks.get("visit_module_end", ()):
             hook()
@@ -393,12 +401,41 @@ class Checker(FastAPIRegistration):
 
     # Calls -----------------------------------------------------------------
 
+    def visit_If(self, node: ast.If) -> None:
+        # As `generic_visit` (test, body, else), noting the `if`s whose body a call is in:
+        # a call under a lazy-initialisation guard runs once (`model.runs_once`).
+        self.visit(node.test)
+        function = self.scope.enclosing_function()
+        if function is not None:
+            self._open_ifs.append((node, function))
+        self._visit_body(node.body)
+        if function is not None:
+            self._open_ifs.pop()
+        self._visit_body(node.orelse)
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        if isinstance(node.exc, ast.Call) and self.model.resolve(node.exc.func, self.scope) in HTTP_EXCEPTION_CLASSES:
+            scope: Scope | None = self.scope
+            while scope is not None and scope.node is not None:  # up to the module
+                self._http_raisers.add(scope.node)
+                scope = scope.parent
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.value, ast.Attribute) and node.value.attr == "routes":
+            self.route_list_edits.append(node)
+        self.generic_visit(node)
+
     def visit_Call(self, node: ast.Call) -> None:
         target = self.model.resolve(node.func, self.scope)
         function = self.scope.enclosing_function()
         awaited = id(node) in self._awaited
         if function is not None:
             function.calls.append(CallRecord(node, target, awaited))
+            if self._open_ifs:
+                guards = [statement for statement, owner in self._open_ifs if owner is function]
+                if guards:
+                    self.model.call_guards[id(node)] = guards
         if target in DEPENDS_FUNCTIONS:
             self._register_dependency(node)
         else:
@@ -406,6 +443,10 @@ class Checker(FastAPIRegistration):
         self._note_served_callbacks(node, target)
         if isinstance(node.func, ast.Attribute):
             self._register_router_call(node)
+        if (isinstance(node.func, ast.Attribute) and node.func.attr == "include_router") or any(
+            isinstance(a, ast.Attribute) and a.attr == "routes" for a in node.args
+        ):
+            self.route_list_edits.append(node)
         self._note_inline_lambdas(node, target)
         ctx = CallContext(self.scope, function, target, awaited)
         for hook in self._hooks.get("visit_call", ()):

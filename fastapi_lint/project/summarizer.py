@@ -71,14 +71,14 @@ class Summarizer:
             if isinstance(event, fm.Include)
         }
         count = 0
-        for node in ast.walk(self.checker.tree):
+        for node in self.checker.route_list_edits:
             if isinstance(node, ast.Call):
                 func = node.func
                 if isinstance(func, ast.Attribute) and func.attr == "include_router" and id(node) not in recorded:
                     count += 1
                 elif any(isinstance(a, ast.Attribute) and a.attr == "routes" for a in node.args):
                     count += 1
-            elif isinstance(node, ast.AugAssign) and isinstance(node.value, ast.Attribute) and node.value.attr == "routes":
+            else:  # `+= something.routes`
                 count += 1
         return count
 

@@ -89,7 +89,7 @@ class ReturnHttpException(Rule):
     message = "`HTTPException` returned instead of raised"
 
     def visit_module_end(self) -> None:
-        called = _called_names(self.checker.tree)
+        called: set[str] | None = None  # walked for only when a finding needs it
         for function in self.model.functions:
             node = function.node
             if not isinstance(node, _FUNCTIONS):
@@ -108,6 +108,8 @@ class ReturnHttpException(Rule):
                     outcome = "the request goes on with the exception as the dependency's value"
                     what = "Dependency"
                 message = f"{what} `{node.name}` returns `{exception}(...)` instead of raising it: {outcome}"
+                if called is None:
+                    called = _called_names(self.checker.tree)
                 self.report(statement, message, fix=self._fix(statement, node.name in called))
 
     def _http_exception_name(self, value: ast.expr | None, function) -> str | None:

@@ -122,11 +122,11 @@ class TaskNotKept(Rule):
     def visit_call(self, call: ast.Call, ctx) -> None:
         if not ctx.on_event_loop or ctx.awaited or ctx.function is None:
             return
-        owner = ctx.function.runs_within() or ctx.function
-        if id(call) not in self._bare_calls(owner.node):
-            return
         spelling = self._task_factory(call, ctx)
-        if spelling is None or self._silenced_for_ruff(call):
+        if spelling is None:
+            return
+        owner = ctx.function.runs_within() or ctx.function
+        if id(call) not in self._bare_calls(owner.node) or self._silenced_for_ruff(call):
             return
         self.report(
             call,

@@ -16,7 +16,7 @@ from typing import Any
 from . import catalog
 from .fastapi_model import RouterObject, Route
 from .names import PYDANTIC_BASES, canonical
-from .run_once import is_memoised, run_once_calls
+from .run_once import declared_persistent, is_lazy_guard, is_memoised
 from .scopes import Binding, ClassScope, FunctionScope, Scope
 from ..source import parse_module
 
@@ -41,6 +41,7 @@ FASTAPI_INJECTED_TYPES = frozenset(
     }
 )
 _BUILTIN_NAMES = frozenset(dir(builtins))
+HTTP_EXCEPTION_CLASSES = frozenset({"fastapi.HTTPException", "starlette.exceptions.HTTPException"})
 # `typing` names that are classes of values (file objects), not type constructors.
 _TYPING_FILE_CLASSES = frozenset({"typing.IO", "typing.TextIO", "typing.BinaryIO"})
 # Return annotations of generator dependencies: the first argument is what is injected.
@@ -59,7 +60,16 @@ class SemanticModel:
     routes: list[Route] = field(default_factory=list)
     functions: list[FunctionScope] = field(default_factory=list)
     _function_scopes: dict[ast.AST, FunctionScope] = field(default_factory=dict, repr=False)
-    _run_once: dict[ast.AST, set[int]] = field(default_factory=dict, repr=False)
+    # id(call) -> the `if`s of its own function whose body it is in, outermost first
+    # (recorded by the checker's walk; calls under no `if` are not in it).
+    call_guards: dict[int, list[ast.If]] = field(default_factory=dict, repr=False)
+    _lazy_guards: dict[int, bool] = field(default_factory=dict, repr=False)  # by id(if)
+    _persistent: dict[ast.AST, set[str]] = field(default_factory=dict, repr=False)  # by function node
+    # `role_of`'s last resort, by function node: several rules ask for every function.
+    _injected: dict[ast.AST, bool] = field(default_factory=dict, repr=False)
+    # The functions and classes with `raise HTTPException(...)` in them (nested scopes
+    # included), as the checker's walk found them; None until the walk is done.
+    http_raisers: set[ast.AST] | None = field(default=None, repr=False)
     classes: dict[ast.ClassDef, ClassScope] = field(default_factory=dict)
     _classes_by_qualname: dict[str, tuple[ast.ClassDef, ClassScope]] = field(default_factory=dict, repr=False)
     # FunctionDef nodes used as route handlers, dependencies, or other FastAPI callbacks.
@@ -344,14 +354,28 @@ class SemanticModel:
         """Whether `call` runs once, not on every call of `function` (`run_once.py`)."""
         if function is None or function.kind == "lambda":
             return False
-        found = self._run_once.get(function.node)
-        if found is None:
-            owner = function.class_scope
-            shared_self = owner is not None and isinstance(owner.node, ast.ClassDef) and any(
-                isinstance(item, ast.FunctionDef) and item.name == "__new__" for item in owner.node.body
-            )
-            found = self._run_once[function.node] = run_once_calls(function.node, shared_self)
-        return id(call) in found
+        guards = self.call_guards.get(id(call))
+        if not guards:
+            return False
+        for statement in guards:
+            found = self._lazy_guards.get(id(statement))
+            if found is None:
+                node = function.node
+
+                def persistent() -> set[str]:
+                    names = self._persistent.get(node)
+                    if names is None:
+                        names = self._persistent[node] = declared_persistent(node)
+                    return names
+
+                owner = function.class_scope
+                shared_self = owner is not None and isinstance(owner.node, ast.ClassDef) and any(
+                    isinstance(item, ast.FunctionDef) and item.name == "__new__" for item in owner.node.body
+                )
+                found = self._lazy_guards[id(statement)] = is_lazy_guard(statement, persistent, shared_self)
+            if found:
+                return True
+        return False
 
     def is_memoised(self, function: FunctionScope) -> bool:
         """`@functools.cache` / `@lru_cache(...)`: its body runs once per arguments."""
@@ -390,9 +414,10 @@ class SemanticModel:
                     return "route"
                 if func.attr in CALLBACK_DECORATOR_NAMES:
                     return "callback"
-        if self._has_fastapi_signature(node) or self._raises_http_exception(node):
-            return "injected"
-        return None
+        injected = self._injected.get(node)
+        if injected is None:
+            injected = self._injected[node] = self._has_fastapi_signature(node) or self._raises_http_exception(node)
+        return "injected" if injected else None
 
     def callback_kind(self, node: ast.AST) -> str | None:
         """How a FastAPI callback was registered: "exception_handler", "on_event", "middleware"."""
@@ -407,12 +432,13 @@ class SemanticModel:
     def _raises_http_exception(self, node: ast.AST) -> bool:
         """`raise HTTPException(...)` in its own body: only FastAPI turns that into a response,
         so the function is an endpoint or a dependency, registered in some other module."""
-        function_scope = self.function_scope(node)
+        if self.http_raisers is not None:
+            return node in self.http_raisers
+        function_scope = self.function_scope(node)  # asked during the walk: look
         scope = function_scope if function_scope is not None else self.module
         for sub in ast.walk(node):
             if isinstance(sub, ast.Raise) and isinstance(sub.exc, ast.Call):
-                target = self.resolve(sub.exc.func, scope)
-                if target in ("fastapi.HTTPException", "starlette.exceptions.HTTPException"):
+                if self.resolve(sub.exc.func, scope) in HTTP_EXCEPTION_CLASSES:
                     return True
         return False
 

@@ -24,25 +24,11 @@ What the code must show, and nothing else counts:
 from __future__ import annotations
 
 import ast
-from typing import Iterable
+from typing import Callable, Iterable
 
 MEMOISING_DECORATORS = frozenset({"functools.cache", "functools.lru_cache"})
 
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-
-
-def run_once_calls(function: ast.FunctionDef | ast.AsyncFunctionDef, shared_self: bool = False) -> set[int]:
-    """The `id`s of the calls in `function`'s own body that a lazy-initialisation guard
-    lets run once (nested functions are their own business). `shared_self`: the function
-    is a method of a class whose `__new__` shares instances."""
-    persistent = _declared_persistent(function)
-    found: set[int] = set()
-    for statement in _own_statements(function.body):
-        if isinstance(statement, ast.If) and _guards(statement, persistent, shared_self):
-            for node in _own_nodes(statement.body):
-                if isinstance(node, ast.Call):
-                    found.add(id(node))
-    return found
 
 
 def is_memoised(decorator_targets: Iterable[str | None]) -> bool:
@@ -51,7 +37,13 @@ def is_memoised(decorator_targets: Iterable[str | None]) -> bool:
     return any(target in MEMOISING_DECORATORS for target in decorator_targets)
 
 
-def _guards(statement: ast.If, persistent: set[str], shared_self: bool) -> bool:
+def is_lazy_guard(statement: ast.If, persistent: Callable[[], set[str]], shared_self: bool) -> bool:
+    """Whether `statement`, an `if` of a function's own body, guards a lazy
+    initialisation, so that the calls of its body run once. `persistent`: gives the
+    function's `declared_persistent` names (asked only when a plain name decides, as
+    finding them walks the whole function); `shared_self`: it is a method of a class whose `__new__`
+    shares instances. (The checker records which `if`s each call is under, so no function
+    is walked for this unless one of its calls is under an `if`.)"""
     read = {_key(node) for node in ast.walk(statement.test)} - {None}
     if not read:
         return False
@@ -61,7 +53,7 @@ def _guards(statement: ast.If, persistent: set[str], shared_self: bool) -> bool:
             return False
         if key.startswith("self."):
             return shared_self
-        return "." in key or key in persistent  # `cls._x`, `Settings._x`, a global
+        return "." in key or key in persistent()  # `cls._x`, `Settings._x`, a global
 
     for node in _own_nodes(statement.body):
         for target in _assigned(node):
@@ -72,20 +64,20 @@ def _guards(statement: ast.If, persistent: set[str], shared_self: bool) -> bool:
     return False
 
 
-def _declared_persistent(function: ast.AST) -> set[str]:
+def declared_persistent(function: ast.AST) -> set[str]:
     """`global` and `nonlocal` names of the function, and every name it never binds
     locally but stores into by subscript (a module-level dict or set, then)."""
     names: set[str] = set()
     local: set[str] = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+    stored_into: list[str] = []
     for node in _own_nodes(function.body):
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             names.update(node.names)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             local.add(node.id)
-    for node in _own_nodes(function.body):
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
-            if isinstance(node.value, ast.Name) and node.value.id not in local:
-                names.add(node.value.id)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+            stored_into.append(node.value.id)
+    names.update(name for name in stored_into if name not in local)
     return names
 
 
@@ -109,18 +101,21 @@ def _key(node: ast.AST) -> str | None:
     return None
 
 
-def _own_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
-    """Every statement of a body, nested blocks included, not inside nested scopes."""
-    for node in _own_nodes(body):
-        if isinstance(node, ast.stmt):
-            yield node
-
-
 def _own_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
+    """Every node of `body`, in source order, not entering nested scopes."""
     stack: list[ast.AST] = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
         if isinstance(node, _SCOPE_NODES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        # `ast.iter_child_nodes`, inlined: this loop visits every node of every function.
+        children = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                children.append(value)
+            elif isinstance(value, list):
+                children.extend(item for item in value if isinstance(item, ast.AST))
+        children.reverse()
+        stack.extend(children)
