@@ -58,6 +58,7 @@ class Checker(FastAPIRegistration):
         if module is not None:
             self.model.module_name, self.model.is_package = module.name, module.is_package
         self.model.project = project
+        self.model.may_walrus = any(":=" in line for line in lines.lines)
         self.diagnostics: list[Diagnostic] = []
         self.rules = [rule(self, settings.options_for(rule)) for rule in rules]
         self._hooks: dict[str, list[Callable]] = {}
@@ -77,6 +78,7 @@ class Checker(FastAPIRegistration):
         # The `if`s whose body the walk is in, with the function each belongs to.
         self._open_ifs: list[tuple[ast.If, FunctionScope]] = []
         self._http_raisers: set[ast.AST] = set()  # see `SemanticModel.http_raisers`
+        self._handlers: dict[type, Callable[[ast.AST], None]] = {}
 
     # ------------------------------------------------------------------ reporting
 
@@ -130,15 +132,24 @@ class Checker(FastAPIRegistration):
             self.visit(statement)
 
     def visit(self, node: ast.AST) -> None:
-        handler = getattr(self, "visit_" + type(node).__name__, None)
-        if handler is not None:
-            handler(node)
-        else:
-            self.generic_visit(node)
+        # The handler of each node class, looked up once per checker: this runs for
+        # every node of the file.
+        kind = type(node)
+        handler = self._handlers.get(kind)
+        if handler is None:
+            handler = self._handlers[kind] = getattr(self, "visit_" + kind.__name__, self.generic_visit)
+        handler(node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        # `ast.iter_child_nodes`, inlined (it is a generator over another generator).
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
 
     # Imports ---------------------------------------------------------------
 

@@ -23,7 +23,7 @@ behind), is plain data (JSON on disk, see `cache.py`), and holds:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,6 +32,21 @@ if TYPE_CHECKING:
 SUMMARY_VERSION = 12
 # In `FunctionSummary.reaches`: a method called on an object of unknown type, by name.
 METHOD_BY_NAME = "*."
+
+
+def _plain(value: Any) -> Any:
+    """`dataclasses.asdict`, for what summaries hold (dataclasses, lists, dicts, tuples of
+    plain values, strings, numbers): a copy made without `asdict`'s `deepcopy` of every
+    leaf, which cost more than the walk of the file."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return {key: _plain(item) for key, item in value.__dict__.items()}
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    return value
 
 
 @dataclass
@@ -124,7 +139,7 @@ class ModuleSummary:
     error: str | None = None  # the file could not be read or parsed
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return _plain(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ModuleSummary:

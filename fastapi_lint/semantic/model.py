@@ -63,6 +63,7 @@ class SemanticModel:
     # id(call) -> the `if`s of its own function whose body it is in, outermost first
     # (recorded by the checker's walk; calls under no `if` are not in it).
     call_guards: dict[int, list[ast.If]] = field(default_factory=dict, repr=False)
+    may_walrus: bool = True  # `:=` may be written in the module (set by the checker)
     _lazy_guards: dict[int, bool] = field(default_factory=dict, repr=False)  # by id(if)
     _persistent: dict[ast.AST, set[str]] = field(default_factory=dict, repr=False)  # by function node
     # `role_of`'s last resort, by function node: several rules ask for every function.
@@ -372,7 +373,7 @@ class SemanticModel:
                 shared_self = owner is not None and isinstance(owner.node, ast.ClassDef) and any(
                     isinstance(item, ast.FunctionDef) and item.name == "__new__" for item in owner.node.body
                 )
-                found = self._lazy_guards[id(statement)] = is_lazy_guard(statement, persistent, shared_self)
+                found = self._lazy_guards[id(statement)] = is_lazy_guard(statement, persistent, shared_self, self.may_walrus)
             if found:
                 return True
         return False

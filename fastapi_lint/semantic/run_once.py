@@ -37,12 +37,15 @@ def is_memoised(decorator_targets: Iterable[str | None]) -> bool:
     return any(target in MEMOISING_DECORATORS for target in decorator_targets)
 
 
-def is_lazy_guard(statement: ast.If, persistent: Callable[[], set[str]], shared_self: bool) -> bool:
+def is_lazy_guard(
+    statement: ast.If, persistent: Callable[[], set[str]], shared_self: bool, walrus: bool = True
+) -> bool:
     """Whether `statement`, an `if` of a function's own body, guards a lazy
     initialisation, so that the calls of its body run once. `persistent`: gives the
     function's `declared_persistent` names (asked only when a plain name decides, as
     finding them walks the whole function); `shared_self`: it is a method of a class whose `__new__`
-    shares instances. (The checker records which `if`s each call is under, so no function
+    shares instances; `walrus`: the module may assign in an expression (`:=`), so
+    expressions are searched for assignments too. (The checker records which `if`s each call is under, so no function
     is walked for this unless one of its calls is under an `if`.)"""
     read = {_key(node) for node in ast.walk(statement.test)} - {None}
     if not read:
@@ -55,7 +58,7 @@ def is_lazy_guard(statement: ast.If, persistent: Callable[[], set[str]], shared_
             return shared_self
         return "." in key or key in persistent()  # `cls._x`, `Settings._x`, a global
 
-    for node in _own_nodes(statement.body):
+    for node in _own_nodes(statement.body) if walrus else _own_statement_nodes(statement.body):
         for target in _assigned(node):
             if shared(_key(target)):
                 return True
@@ -117,5 +120,28 @@ def _own_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
                 children.append(value)
             elif isinstance(value, list):
                 children.extend(item for item in value if isinstance(item, ast.AST))
+        children.reverse()
+        stack.extend(children)
+
+
+# The fields of a statement that hold statements (`ast.ExceptHandler` and `match_case`
+# are not statements but hold bodies).
+_BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _own_statement_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
+    """The statements of `body`, nested blocks included, not entering nested scopes nor
+    expressions: what `_own_nodes` yields that can assign, when no `:=` is written."""
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPE_NODES):
+            continue
+        children = []
+        for name in _BODY_FIELDS:
+            value = getattr(node, name, None)
+            if value:
+                children.extend(value)
         children.reverse()
         stack.extend(children)
