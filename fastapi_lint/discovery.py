@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import pathspec
 
 PYTHON_SUFFIXES = (".py",)
+# Files in a walked directory that change what discovery finds when edited in place.
+_WATCHED_NAMES = frozenset({".gitignore", ".ignore", "pyproject.toml"})
 
 
 @dataclass(frozen=True)
@@ -124,10 +126,15 @@ def excluded_with_parents(path: Path, settings: Settings) -> bool:
     return False
 
 
-def find_python_files(paths: list[str], settings_for: Callable[[Path], Settings]) -> Discovery:
+def find_python_files(
+    paths: list[str], settings_for: Callable[[Path], Settings], walked: list[str] | None = None
+) -> Discovery:
     """The files to check under `paths`, sorted, without duplicates.
 
-    A path that does not exist is listed in `missing`.
+    A path that does not exist is listed in `missing`. `walked`, when given, receives
+    every directory listed and every ignore or configuration file met in them
+    (`.gitignore`, `.ignore`, `pyproject.toml`): what the answer depends on besides the
+    files (see `project/build.py`'s `TreeWatch`).
     """
     found = Discovery()
     seen: set[Path] = set()
@@ -143,7 +150,7 @@ def find_python_files(paths: list[str], settings_for: Callable[[Path], Settings]
         if path.is_dir():
             chain = _inherited_ignore_files(path) if settings.respect_gitignore else []
             git_root = _git_root(path)
-            candidates = _walk(path, chain, settings_for, git_root)
+            candidates = _walk(path, chain, settings_for, git_root, walked)
         else:
             candidates = iter([path])
         for candidate in candidates:
@@ -159,6 +166,7 @@ def _walk(
     chain: list[_IgnoreFile],
     settings_for: Callable[[Path], Settings],
     git_root: Path | None,
+    walked: list[str] | None = None,
 ) -> Iterator[Path]:
     settings = settings_for(directory)
     if settings.respect_gitignore:
@@ -172,6 +180,9 @@ def _walk(
         # An unreadable directory: its files cannot be listed, let alone checked.
         return
     subdirectories = []
+    if walked is not None:
+        walked.append(str(directory))
+        walked.extend(entry.path for entry in entries if entry.name in _WATCHED_NAMES)
     for entry in entries:
         path = entry.path.replace(os.sep, "/")
         try:
@@ -188,4 +199,4 @@ def _walk(
                 continue
             yield Path(entry.path)
     for subdirectory in subdirectories:
-        yield from _walk(subdirectory, chain, settings_for, git_root)
+        yield from _walk(subdirectory, chain, settings_for, git_root, walked)

@@ -263,3 +263,58 @@ def test_touching_another_file_builds_the_model_once_and_keeps_the_answers(shop:
     assert "modules" in result.stderr and "1 from the result cache" in result.stderr  # built, still answered
     result = run("-v", "shop/api/items.py", cwd=shop)
     assert "unchanged since the last run" in result.stderr and "1 from the result cache" in result.stderr
+
+
+def _backdate(root: Path, seconds: int = 60) -> None:
+    """Every file and directory of `root` as if last modified `seconds` ago (a watch of
+    paths modified in the last two seconds is not kept: their mtimes may not move)."""
+    when = (os.stat(root).st_mtime_ns - seconds * 10**9,) * 2
+    for directory, _, names in os.walk(root):
+        for name in names:
+            os.utime(os.path.join(directory, name), ns=when)
+        os.utime(directory, ns=when)
+
+
+def test_an_unchanged_tree_is_not_listed_again_and_an_added_file_is_seen(shop: Path, monkeypatch, capsys) -> None:
+    # A one-file run on an unchanged tree stats the directories and files the last run
+    # saw (`build.tree_watch`) instead of walking the tree again.
+    import fastapi_lint.project.build as build
+    from fastapi_lint.cli import main
+
+    _same_as_cold(shop, ".")
+    _backdate(shop)
+    _same_as_cold(shop, ".")  # the stamp changed (mtimes): the model is built, the watch kept
+    code, output = _cold(shop, "shop/api/items.py")
+    listed = []
+    real_project_files = build.project_files
+
+    def counting(*args, **kwargs):
+        listed.append(args[0])
+        return real_project_files(*args, **kwargs)
+
+    monkeypatch.setattr(build, "project_files", counting)
+    monkeypatch.chdir(shop)
+    assert main(["shop/api/items.py"]) == code
+    assert capsys.readouterr().out == output
+    assert listed == []
+    # A file added anywhere in the tree changes its directory's mtime: the tree is listed.
+    write(shop, {"shop/services/extra.py": "import time\n\n\ndef pause():\n    time.sleep(1)\n"})
+    assert main(["shop/api/items.py"]) == code
+    assert capsys.readouterr().out == output
+    assert listed == [shop.resolve()]
+    # So is an ignore file edited in place (its directory's mtime does not move).
+    (shop / "shop/services/extra.py").unlink()
+    write(shop, {".ignore": ""})
+    _backdate(shop)
+    _same_as_cold(shop, ".")
+    listed.clear()
+    assert main(["shop/api/items.py"]) == code
+    capsys.readouterr()
+    assert listed == []
+    ignore = shop / ".ignore"
+    directory_mtime = shop.stat().st_mtime_ns
+    ignore.write_text("shop/api/orders.py\n")
+    assert shop.stat().st_mtime_ns == directory_mtime
+    main(["shop/api/items.py"])
+    capsys.readouterr()
+    assert listed == [shop.resolve()]

@@ -71,11 +71,14 @@ def load_project(
     *,
     use_cache: bool = True,
     jobs: int | None = None,
+    files: list[Path] | None = None,
 ) -> tuple[ProjectModel, SummaryCache]:
     """The project at `root`: every file discovery finds under it (with the settings'
-    excludes), except those of nested projects (a directory with its own pyproject.toml)."""
+    excludes), except those of nested projects (a directory with its own pyproject.toml).
+    `files`: `project_files(root, settings_for)`, when the caller has just listed them."""
     cache = SummaryCache(root, enabled=use_cache).load()
-    files = project_files(root, settings_for)
+    if files is None:
+        files = project_files(root, settings_for)
     summaries: list[ModuleSummary] = []
     pending: list[_Pending] = []
     kept: set[str] = set()
@@ -117,14 +120,72 @@ def load_project(
     return ProjectModel(root, summaries), cache
 
 
-def project_files(root: Path, settings_for: Callable[[Path], Settings]) -> list[Path]:
+def project_files(root: Path, settings_for: Callable[[Path], Settings], walked: list[str] | None = None) -> list[Path]:
     """The files of the project at `root`: what discovery finds under it with the
     settings' excludes, less those of nested projects (a directory with its own
-    pyproject.toml)."""
+    pyproject.toml). `walked`: receives what discovery read (see `find_python_files`)."""
     from ..discovery import find_python_files
 
     nested: dict[Path, bool] = {}
-    return [p for p in find_python_files([str(root)], settings_for).files if not _in_nested_project(p, root, nested)]
+    found = find_python_files([str(root)], settings_for, walked).files
+    return [p for p in found if not _in_nested_project(p, root, nested)]
+
+
+# A tree watch: what a tree's stamp was computed from, as (path, mtime_ns, size) with
+# size -1 for a directory and mtime -1 for a file that was absent. A directory's mtime
+# changes when an entry is added, removed or renamed in it, so stat'ing the directories
+# discovery listed, the ignore and configuration files it met, and the project's files
+# tells whether the tree is as it was, without listing it again: a one-file run
+# (pre-commit, an editor) then costs a `stat` per file instead of a discovery.
+Watch = tuple[tuple[str, int, int], ...]
+# A path modified this recently may be modified again within the same tick of the file
+# system's clock, leaving its mtime as it was ("racy git"): a watch holding one is not kept.
+_RACY_NS = 2_000_000_000
+
+
+def tree_watch(root: Path, files: list[Path], walked: list[str]) -> Watch | None:
+    """The watch of `root`'s tree; None when something cannot be stat'ed or was modified
+    in the last two seconds (the next run lists the tree again)."""
+    import time
+
+    recent = time.time_ns() - _RACY_NS
+    candidates = [*walked, *(str(p) for p in files)]
+    # Above the root: configuration and ignore files that would apply if they appeared.
+    for parent in root.parents:
+        candidates.extend(str(parent / name) for name in (".gitignore", ".ignore", "pyproject.toml"))
+        candidates.append(str(parent / ".git" / "info" / "exclude"))
+    entries = []
+    for path in candidates:
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            entries.append((path, -1, -1))
+            continue
+        except OSError:
+            return None
+        if stat.st_mtime_ns >= recent:
+            return None
+        is_dir = (stat.st_mode & 0o170000) == 0o040000
+        entries.append((path, stat.st_mtime_ns, -1 if is_dir else stat.st_size))
+    return tuple(entries)
+
+
+def watch_holds(watch: Watch) -> bool:
+    """Whether every path of `watch` is as it was (`tree_watch`)."""
+    stat = os.stat
+    try:
+        for path, mtime, size in watch:
+            try:
+                now = stat(path)
+            except FileNotFoundError:
+                if mtime != -1:
+                    return False
+                continue
+            if now.st_mtime_ns != mtime or (size != -1 and now.st_size != size):
+                return False
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
 
 
 def tree_stamp(root: Path, files: list[Path]) -> str | None:
@@ -223,7 +284,8 @@ class ProjectSession:
     results: dict[Path, ResultCache] = field(default_factory=dict)  # per-file results (`results.py`)
     # Roots whose model is built only when needed: their tree is as it was at the last run
     # (`tree_stamp`), so a file whose result holds is answered without the model (a
-    # one-file run, as pre-commit's). (settings_for, use_cache, jobs) to build it with.
+    # one-file run, as pre-commit's). (settings_for, use_cache, jobs, files or None) to
+    # build it with.
     deferred: dict[Path, tuple] = field(default_factory=dict)
     _contexts: dict[Path, ProjectContext | None] = field(default_factory=dict, repr=False)
 
@@ -269,7 +331,7 @@ class ProjectSession:
 
         root = self.roots[resolved]
         results = self.results[root]
-        entry = results.entries.get(resolved.relative_to(root).as_posix())
+        entry = results.entry(resolved.relative_to(root).as_posix())
         if entry is None or entry.project != results.project_digest or entry.content != content_hash(data):
             return None
         # Its settings key was made with the root if the file is a module of the project,
@@ -280,9 +342,10 @@ class ProjectSession:
         return _renamed(entry.diagnostics, entry.filename, str(path))
 
     def load(self, root: Path, settings_for: Callable[[Path], Settings], *, use_cache: bool = True,
-             jobs: int | None = None) -> None:
-        """Build the project model of `root`, and the project digest its results are keyed by."""
-        project, cache = load_project(root, settings_for, use_cache=use_cache, jobs=jobs)
+             jobs: int | None = None, files: list[Path] | None = None) -> None:
+        """Build the project model of `root`, and the project digest its results are keyed by.
+        `files`: the project's files, when just listed (`project_files`)."""
+        project, cache = load_project(root, settings_for, use_cache=use_cache, jobs=jobs, files=files)
         # Computed here once, rather than in each worker process the check forks.
         project.role_of("")
         project.routing.findings()
@@ -298,8 +361,8 @@ class ProjectSession:
         """Build the models left for when they are needed (before checking a file, or
         describing the projects)."""
         while self.deferred:
-            root, (settings_for, use_cache, jobs) = self.deferred.popitem()
-            self.load(root, settings_for, use_cache=use_cache, jobs=jobs)
+            root, (settings_for, use_cache, jobs, files) = self.deferred.popitem()
+            self.load(root, settings_for, use_cache=use_cache, jobs=jobs, files=files)
 
     def cached_check(self, path: Path, data: bytes, settings: Settings, check):
         """`check(context)`'s diagnostics for `path`, checked with the project's reads
@@ -458,17 +521,28 @@ def prepare_projects(
             session.roots[path] = root
     for root in sorted(set(session.roots.values())):
         results = session.results[root] = ResultCache(root, enabled=use_cache).load()
+        files: list[Path] | None = None  # listed by this run, if it listed the tree
         if results.enabled:
-            files = project_files(root, settings_for)
-            results.stamp = tree_stamp(root, files)
+            if results.saved_watch is not None and watch_holds(results.saved_watch):
+                # Every directory, file and configuration is as at the last run: so is
+                # the stamp, and the tree need not be listed.
+                results.stamp, results.watch, results.files = (
+                    results.saved_stamp, results.saved_watch, results.saved_files
+                )
+            else:
+                walked: list[str] = []
+                files = project_files(root, settings_for, walked)
+                results.stamp = tree_stamp(root, files)
+                results.files = tuple(path.relative_to(root).as_posix() for path in files)
+                results.watch = tree_watch(root, files, walked) if results.stamp is not None else None
             if results.stamp is not None and results.stamp == results.saved_stamp:
                 # Nothing the model is built from changed since the last run: its project
                 # digest holds, and the model is built only if a file's result does not.
                 results.project_digest = results.saved_project
-                results.kept = {path.relative_to(root).as_posix() for path in files}
-                session.deferred[root] = (settings_for, use_cache, jobs)
+                results.kept = set(results.files)
+                session.deferred[root] = (settings_for, use_cache, jobs, files)
                 continue
-        session.load(root, settings_for, use_cache=use_cache, jobs=jobs)
+        session.load(root, settings_for, use_cache=use_cache, jobs=jobs, files=files)
     return session
 
 

@@ -24,6 +24,9 @@ repository cloned and checked by pre-commit): it is read by an unpickler that bu
 the classes a results file holds (`_result_classes`) and refuses any other name, so a
 planted file cannot run code. It is then an invalid file, which is an empty cache.
 
+Each entry is pickled on its own inside the file and unpickled when first asked for: a
+one-file run reads the file (a few MB for a large project) but builds one entry, not all.
+
 The whole file is keyed by `code_version()` (fastapi-lint's version and a fingerprint of
 its source files, so a new or changed rule module invalidates every entry). Loading never
 raises: a missing, truncated, corrupt or other-version file is an empty cache. Writing is
@@ -36,6 +39,7 @@ no longer in the project are dropped on every save.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -45,7 +49,7 @@ from typing import Any
 from .cache import CACHE_DIRECTORY, code_version
 
 RESULTS_FILE = "results.pickle"
-FORMAT = 2
+FORMAT = 3  # 3: entries pickled one by one
 
 
 class _ResultsUnpickler(pickle.Unpickler):
@@ -87,6 +91,12 @@ class ResultCache:
     stamp: str | None = None  # this run's tree stamp (`build.tree_stamp`), None: unknown
     saved_stamp: str | None = None  # the stamp of the run that wrote the file ...
     saved_project: str | None = None  # ... and the project digest it had then
+    # The stamp's watch (`build.tree_watch`) and the project's files (relative), this run's
+    # and the saved ones: a run whose saved watch holds reuses the saved stamp.
+    watch: tuple | None = None
+    files: tuple | None = None
+    saved_watch: tuple | None = None
+    saved_files: tuple | None = None
     hits: int = 0
     misses: int = 0
     _dirty: bool = False
@@ -103,16 +113,35 @@ class ResultCache:
                 document = _ResultsUnpickler(handle).load()
             if (isinstance(document, dict) and document.get("format") == FORMAT
                     and document.get("version") == code_version() and isinstance(document.get("files"), dict)):
-                self.entries = {k: v for k, v in document["files"].items() if isinstance(v, ResultEntry)}
+                self.entries = {k: v for k, v in document["files"].items() if isinstance(v, bytes)}
                 stamp = document.get("stamp")
                 if isinstance(stamp, tuple) and len(stamp) == 2 and all(isinstance(x, str) for x in stamp):
                     self.saved_stamp, self.saved_project = stamp
+                    watch = document.get("watch")
+                    if (isinstance(watch, tuple) and len(watch) == 3 and watch[0] == self.saved_stamp
+                            and isinstance(watch[1], tuple) and isinstance(watch[2], tuple)):
+                        _, self.saved_watch, self.saved_files = watch
         except Exception:  # missing, truncated, garbage, an old format: start empty
             self.entries = {}
         return self
 
-    def lookup(self, relative: str, content: str, settings: str, model: Any) -> ResultEntry | None:
+    def entry(self, relative: str) -> ResultEntry | None:
+        """`relative`'s entry as stored (no check that it holds)."""
         entry = self.entries.get(relative)
+        if isinstance(entry, bytes):
+            try:
+                entry = _ResultsUnpickler(io.BytesIO(entry)).load()
+            except Exception:  # refused or corrupt: as if absent
+                entry = None
+            if isinstance(entry, ResultEntry):
+                self.entries[relative] = entry
+            else:
+                del self.entries[relative]
+                entry = None
+        return entry
+
+    def lookup(self, relative: str, content: str, settings: str, model: Any) -> ResultEntry | None:
+        entry = self.entry(relative)
         if entry is None or entry.content != content or entry.settings != settings:
             return None
         if self.project_digest is None or entry.project != self.project_digest:
@@ -142,15 +171,21 @@ class ResultCache:
         # After `--fix` rewrote files (no project digest) the stamp of the run's start
         # says nothing of the tree: none is kept, and the next run builds the model.
         stamp = (self.stamp, self.project_digest) if self.stamp and self.project_digest else None
-        if not self._dirty and (stamp or (None, None)) == (self.saved_stamp, self.saved_project):
+        watch = (self.stamp, self.watch, self.files) if stamp and self.watch is not None and self.files is not None else None
+        if (not self._dirty and (stamp or (None, None)) == (self.saved_stamp, self.saved_project)
+                and (watch is None or (self.watch, self.files) == (self.saved_watch, self.saved_files))):
             return
         directory = self.path.parent
         temporary = directory / f"{RESULTS_FILE}.{os.getpid()}.tmp"
         try:
             directory.mkdir(exist_ok=True)
             with open(temporary, "wb") as handle:
-                pickle.dump({"format": FORMAT, "version": code_version(), "files": self.entries, "stamp": stamp},
-                            handle, protocol=pickle.HIGHEST_PROTOCOL)
+                files = {
+                    name: entry if isinstance(entry, bytes) else pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+                    for name, entry in self.entries.items()
+                }
+                pickle.dump({"format": FORMAT, "version": code_version(), "files": files, "stamp": stamp,
+                             "watch": watch}, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
         except Exception:  # read-only checkout, disk full, an entry that cannot be pickled
             try:
@@ -160,6 +195,7 @@ class ResultCache:
             return
         self._dirty = False
         self.saved_stamp, self.saved_project = stamp if stamp is not None else (None, None)
+        _, self.saved_watch, self.saved_files = watch if watch is not None else (None, None, None)
 
 
 def digest_of(text: str) -> str:

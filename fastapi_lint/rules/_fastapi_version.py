@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import sys
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -43,6 +42,11 @@ def fastapi_version(option: str, filename: str, root: Path | None) -> tuple[Vers
 
 @lru_cache(maxsize=1)
 def _installed() -> Version | None:
+    # Imported here: `importlib.metadata` (with `email`, `zipfile`, `csv`) costs a
+    # one-file run a tenth of its start-up, and only a version-aware rule that met a
+    # route needs it.
+    from importlib import metadata
+
     try:
         return parse_version(metadata.version("fastapi"))
     except metadata.PackageNotFoundError:
