@@ -57,3 +57,13 @@ def test_the_post_reported_without_201_answers_200(client) -> None:
     response = client.post("/books/", json={"title": "Dune", "author": "Herbert"})
     assert response.status_code == 200
     assert response.json()["title"] == "Dune"
+
+
+def test_the_direct_call_reported_in_the_example_gets_the_marker(client) -> None:
+    [reported] = [d for d in lint_examples() if d["code"] == "FPI305"]
+    assert "`featured_books()` is called directly without `db`" in reported["message"]
+    # FastAPI injects a connection when it calls `featured_books` for GET /books/featured;
+    # called from `featured_count`, its `db` is the `Depends(get_db)` marker.
+    with pytest.raises(AttributeError, match="'Depends' object has no attribute 'execute'"):
+        client.get("/books/featured/count")
+

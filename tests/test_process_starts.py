@@ -69,3 +69,43 @@ def test_the_default_selection_leaves_it_off() -> None:
     result = check_source(textwrap.dedent(route("")), "app/main.py", Settings())
     assert result.error is None
     assert "FPI107" not in {d.code for d in result.diagnostics}
+
+
+WAITED = '''
+import asyncio
+import subprocess
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/build")
+async def build():
+    with subprocess.Popen(["make"]) as make:
+        make.wait()
+    tests = subprocess.Popen(["make", "test"], stdout=subprocess.PIPE)
+    out, _ = tests.communicate()
+    return {"out": out}
+
+
+@app.post("/offloaded")
+async def offloaded():
+    with subprocess.Popen(["make"]) as make:
+        await asyncio.to_thread(make.wait)
+    return {}
+'''
+
+
+def test_a_process_waited_for_on_the_loop_is_one_finding_at_the_wait() -> None:
+    """One process, one blocking operation: the wait (FPI102) is reported, not also the
+    start it waits for (FPI107); with the wait in a thread only the start is left."""
+    found = codes(WAITED, ["FPI102", "FPI107"])
+    lines = textwrap.dedent(WAITED).splitlines()
+    assert [(lines[row - 1].strip(), code) for row, code in found] == [
+        ("make.wait()", "FPI102"),
+        ("out, _ = tests.communicate()", "FPI102"),
+        ("with subprocess.Popen([\"make\"]) as make:", "FPI107"),
+    ]
+    assert found[-1][0] > found[1][0]  # the start reported is the offloaded route's
+    # The wait decides even when only FPI107 runs: its start is FPI102's finding.
+    assert codes(WAITED, ["FPI107"]) == [found[-1]]

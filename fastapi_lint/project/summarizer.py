@@ -10,6 +10,7 @@ from ..semantic.blocking import classify_blocking_call
 from ..semantic.call_cost import CallCostJudge
 from ..semantic.model import ROUTE_DECORATOR_NAMES
 from ..semantic.registration import CALLBACK_KINDS
+from ..rules._injected_defaults import signature as injected_signature
 from ..rules._path_params import PathUses
 from ..semantic.scopes import CallContext, FunctionScope
 from .summary import METHOD_BY_NAME, CallSummary, ClassSummary, FunctionSummary, ModuleSummary, RouterSummary
@@ -116,6 +117,8 @@ class Summarizer:
         summary.reaches = self._reaches(function)
         summary.spawns = self._spawns(function)
         summary.memoised = self.model.is_memoised(function)
+        injected = injected_signature(self.model, function.node)
+        summary.injected = injected.to_json() if injected is not None else None
         for record in function.calls:
             if record.awaited:
                 if record.target and record.target not in self.summary.awaited:

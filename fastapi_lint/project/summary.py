@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 12
+SUMMARY_VERSION = 13
 # In `FunctionSummary.reaches`: a method called on an object of unknown type, by name.
 METHOD_BY_NAME = "*."
 
@@ -79,6 +79,9 @@ class FunctionSummary:
     spawns: list[str] = field(default_factory=list)
     # `@functools.cache` / `@lru_cache`: the body runs once per distinct arguments.
     memoised: bool = False
+    # Parameters with FastAPI marker defaults, for a function a direct call reaches
+    # unchanged (`rules/_injected_defaults.py`, FPI305): `Signature.to_json()`, or None.
+    injected: dict | None = None
 
     @property
     def name(self) -> str:

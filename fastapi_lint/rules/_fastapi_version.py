@@ -14,12 +14,22 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from .base import Option
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
 Version = tuple[int, ...]
+
+# The option of every rule whose findings depend on the FastAPI version (FPI304, FPI402).
+VERSION_OPTION = Option(
+    "fastapi-version",
+    "auto",
+    "The FastAPI version the checked code runs on (`\"0.115.2\"`), or `\"auto\"`: the version "
+    "installed where fastapi-lint runs, else the highest one the project's requirements allow.",
+)
 _VERSION = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
 _REQUIREMENT = re.compile(r"^\s*fastapi(?:\[[^\]]*\])?\s*(?P<spec>[<>=~!^][^;#]*)?\s*(?:[;#].*)?$", re.IGNORECASE)
 
@@ -38,6 +48,18 @@ def fastapi_version(option: str, filename: str, root: Path | None) -> tuple[Vers
         return installed, "installed"
     start = root if root is not None else Path(filename).resolve().parent
     return _pinned(start)
+
+
+@lru_cache(maxsize=1)
+def rule_fastapi_version(rule) -> tuple[Version | None, str]:
+    """`fastapi_version` for a rule with `VERSION_OPTION`, in the file it checks."""
+    root = getattr(getattr(rule.model.project, "project", None), "root", None)
+    return fastapi_version(str(rule.option_values.get("fastapi-version", "auto")), rule.checker.filename, root)
+
+
+def shown(version: Version) -> str:
+    """`0.115.2`; `0.136.x` for the highest of a range (`<0.137`)."""
+    return ".".join(str(part) for part in version if part < 10**6) + (".x" if version[-1] >= 10**6 else "")
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,8 @@ class BlockingSubprocessInAsyncFunction(BlockingCallRule):
     `posix_spawnp`, which return the child's pid at once (measured: 0.3 ms for
     `posix_spawn` of `sleep 1`, against 1.04 s for `os.spawnv(os.P_WAIT, ...)`).
     flake8-async reports those as ASYNC220/ASYNC221; FPI107, off by default, reports
-    exactly those starts.
+    exactly those starts, except a `Popen` this rule reports the wait of
+    (`with Popen(...) as p: p.wait()`: one process, one diagnostic, here).
 
     ## Example
     ```python

@@ -12,6 +12,7 @@ from ..fixes import Applicability, Edit, Fix, ImportRequest
 from ..fixes.imports import unconditional_statements
 from ..semantic.names import canonical
 from ._await_sites import SourceText
+from ._fastapi_version import VERSION_OPTION, rule_fastapi_version
 from ._route_move import has_future_annotations
 from .base import Rule
 
@@ -27,6 +28,8 @@ _PARAM_KINDS = {
 # These take the dependency, not a default: the whole call goes into `Annotated[...]`.
 _DEPENDENCY_KINDS = frozenset({"Depends", "Security"})
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# FastAPI reads `Annotated[T, Depends(...)]` parameters from 0.95.0 on.
+ANNOTATED_SINCE = (0, 95)
 _COLON = re.compile(r"\s*:\s*")
 _EQUALS = re.compile(r"\s*=\s*")
 
@@ -41,6 +44,13 @@ class DependencyWithoutAnnotated(Rule):
     Not in the default selection: it is a matter of style, not a bug. Both forms declare
     the same parameter: FastAPI builds the same OpenAPI document and gives the handler
     the same values. FastAPI's docs recommend `Annotated` since FastAPI 0.95.
+
+    FastAPI reads markers in `Annotated[...]` from 0.95.0 on: on an older FastAPI the
+    suggested form does not work, and the rule says nothing. The FastAPI version is the
+    `fastapi-version` option, else the one installed in the environment fastapi-lint
+    runs in (read from its metadata, never imported), else the highest version the
+    project's `pyproject.toml` or `requirements*.txt` allows (`fastapi<0.95`,
+    `fastapi==0.89.1`); when none of these says, the rule reports.
 
     ## Why is this bad?
     With the marker as the default, the function's Python signature lies: called
@@ -124,6 +134,9 @@ class DependencyWithoutAnnotated(Rule):
     moved call uses is a module-level name (not a local of an enclosing function or a
     class attribute).
 
+    ## Options
+    - `fastapi-version`
+
     ## References
     - [FastAPI: Query Parameters and String Validations, advantages of Annotated](https://fastapi.tiangolo.com/tutorial/query-params-str-validations/#advantages-of-annotated)
     - [FastAPI: Dependencies](https://fastapi.tiangolo.com/tutorial/dependencies/)
@@ -134,8 +147,12 @@ class DependencyWithoutAnnotated(Rule):
     name = "dependency-without-annotated"
     default_enabled = False
     message = "FastAPI parameter declared in the default instead of with `Annotated`"
+    options = (VERSION_OPTION,)
 
     def visit_module_end(self) -> None:
+        version, _source = rule_fastapi_version(self)
+        if version is not None and version < ANNOTATED_SINCE:
+            return  # `Annotated[T, Depends(...)]` needs FastAPI 0.95
         for function in self.model.functions:
             node = function.node
             if isinstance(node, _FUNCTIONS):

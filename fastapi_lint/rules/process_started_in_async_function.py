@@ -22,10 +22,14 @@ class ProcessStartedInAsyncFunction(BlockingCallRule):
     Not reported: what FPI102 reports, the calls that wait (`subprocess.run`,
     `Popen.wait()`, `Popen.communicate()`, `os.system`, `os.spawn*` with `os.P_WAIT` or a
     mode that cannot be read): the two rules split the `os.spawn*` calls exactly, so no
-    call is reported by both. In one expression, `subprocess.Popen(...).communicate()`,
-    FPI102 reports the wait and this rule does not report the start (one diagnostic for
-    one chain); a `Popen` bound to a name (`p = Popen(...)`, `with Popen(...) as p`) and
-    waited for later is reported here at the start and by FPI102 at the wait.
+    call is reported by both. A process that the same `async def` waits for on the event
+    loop is one blocking operation, and gets one diagnostic, FPI102's at the wait: in one
+    expression (`subprocess.Popen(...).communicate()`), and for a `Popen` bound to a name
+    (`p = Popen(...)`, `with Popen(...) as p`) whose `p.wait()` or `p.communicate()`
+    FPI102 reports; this rule does not report its start. The start is reported when
+    nothing waits for the process on the loop: the wait runs in a thread
+    (`await asyncio.to_thread(p.wait)`), is not a wait (`p.poll()`), or happens in other
+    code the process is handed to.
     `asyncio.create_subprocess_exec`, `anyio.open_process`, awaited calls, and calls in a
     plain `def`, in a lambda or function handed to `asyncio.to_thread` or
     `run_in_threadpool` (`await asyncio.to_thread(subprocess.Popen, args)`) are not
@@ -117,6 +121,11 @@ class ProcessStartedInAsyncFunction(BlockingCallRule):
         super().__init__(checker, option_values)
         # `Popen(...)` calls whose process the same expression waits for (FPI102's).
         self._waited_in_chain: set[int] = set()
+        # The starts found, reported at module end unless bound to a name (`p = Popen(...)`,
+        # `with Popen(...) as p`) whose `p.wait()` or `p.communicate()` FPI102 reports on
+        # the loop: one process, one blocking operation, one finding.
+        self._starts: dict[int, tuple[ast.AST, str, dict]] = {}
+        self._waited_by_name: set[int] = set()
 
     def classify(self, call, ctx):
         return classify_process_start(call, ctx, self.model)
@@ -125,9 +134,36 @@ class ProcessStartedInAsyncFunction(BlockingCallRule):
         # The checker visits a call before the calls inside it: `Popen(...).communicate()`
         # is seen before `Popen(...)`.
         self._note_chained_wait(call, ctx)
+        self._note_wait_on_name(call, ctx)
         if id(call) in self._waited_in_chain:
             return
         super().visit_call(call, ctx)
+
+    def report(self, node, message, **kwargs) -> None:
+        """Held until the module is walked: a later `p.wait()` may make it FPI102's."""
+        self._starts[id(node)] = (node, message, kwargs)
+
+    def visit_module_end(self) -> None:
+        for key, (call, message, kwargs) in self._starts.items():
+            if key not in self._waited_by_name:
+                super().report(call, message, **kwargs)
+
+    def _note_wait_on_name(self, call: ast.Call, ctx) -> None:
+        """`with Popen(...) as p: p.wait()` (or `p = Popen(...)` then `p.communicate()`):
+        the blocking operation is the wait, which FPI102 reports; the start it waits for
+        is the same process, and is not reported again."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return
+        if not ctx.on_event_loop or ctx.awaited:
+            return
+        binding = ctx.scope.lookup(func.value.id)
+        source = None if binding is None else (binding.entered if binding.entered is not None else binding.value)
+        if not isinstance(source, ast.Call) or id(source) not in self._starts:
+            return
+        found = classify_blocking_call(call, ctx, self.model)
+        if found is not None and found.code == SUBPROCESS:
+            self._waited_by_name.add(id(source))
 
     def _note_chained_wait(self, call: ast.Call, ctx) -> None:
         """`subprocess.Popen(...).communicate()`: FPI102 reports the wait, on the same

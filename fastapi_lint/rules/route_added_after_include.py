@@ -5,19 +5,12 @@ from __future__ import annotations
 import ast
 
 from ..semantic import fastapi_model as fm
-from ._fastapi_version import fastapi_version
-from .base import Option, Rule
+from ._fastapi_version import VERSION_OPTION, rule_fastapi_version, shown
+from .base import Rule
 
 # FastAPI 0.137 keeps included routers as a tree resolved lazily; before it,
 # `include_router()` copied the routes the router had at that moment.
 TREE_SINCE = (0, 137)
-
-VERSION_OPTION = Option(
-    "fastapi-version",
-    "auto",
-    "The FastAPI version the checked code runs on (`\"0.115.2\"`), or `\"auto\"`: the version "
-    "installed where fastapi-lint runs, else the highest one the project's requirements allow.",
-)
 
 
 class RouteAddedAfterInclude(Rule):
@@ -102,14 +95,10 @@ class RouteAddedAfterInclude(Rule):
         ]
         if not includes:
             return
-        root = getattr(getattr(self.model.project, "project", None), "root", None)
-        version, source = fastapi_version(
-            str(self.option_values.get("fastapi-version", "auto")), self.checker.filename, root
-        )
+        version, source = rule_fastapi_version(self)
         if version is None or version >= TREE_SINCE:
             return
-        shown = ".".join(str(part) for part in version if part < 10**6) + (".x" if version[-1] >= 10**6 else "")
-        where = f"FastAPI {shown} ({source})"
+        where = f"FastAPI {shown(version)} ({source})"
         reported: set[int] = set()
         for include in includes:
             for event in _late_registrations(include.child, include):

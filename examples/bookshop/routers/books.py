@@ -33,3 +33,9 @@ def create_book(book: BookIn, db: sqlite3.Connection = Depends(get_db)):
 def search_books(query: str, db: sqlite3.Connection = Depends(get_db)):
     rows = db.execute("SELECT * FROM books WHERE title LIKE ?", (f"%{query}%",)).fetchall()
     return [dict(row) for row in rows]
+
+
+@router.get("/featured/count")
+def featured_count():
+    # `featured_books()` gets the `Depends(get_db)` object as `db`, not a connection.
+    return {"count": len(featured_books())}
