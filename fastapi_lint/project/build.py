@@ -109,8 +109,8 @@ def load_project(
         cached.digest = cache.entries[relative].get("digest")  # what it says (`facts.py`)
         contents.append((relative, module.name, cached.digest or cache.entries[relative]["hash"]))
         summaries.append(cached)
-    for item, summary in zip(pending, _summarize_all(pending, jobs)):
-        cache.store(item.relative, item.stat, item.digest, summary)
+    for item, (summary, data) in zip(pending, _summarize_all(pending, jobs)):
+        cache.store(item.relative, item.stat, item.digest, summary, data)
         summary.digest = cache.entries[item.relative]["digest"]
         contents.append((item.relative, item.module.name, summary.digest))
         summaries.append(summary)
@@ -213,7 +213,9 @@ def tree_stamp(root: Path, files: list[Path]) -> str | None:
     return digest_of("\n".join(parts))
 
 
-def _summarize_all(pending: list[_Pending], jobs: int | None) -> list[ModuleSummary]:
+def _summarize_all(pending: list[_Pending], jobs: int | None) -> list[tuple[ModuleSummary, dict | None]]:
+    """Each pending file's summary, with its JSON when a worker process sent it so (the
+    cache stores that rather than converting the summary back)."""
     items = [(p.data, p.relative, p.module) for p in pending]
     if jobs is None:
         from ..runner import available_cpus
@@ -225,20 +227,20 @@ def _summarize_all(pending: list[_Pending], jobs: int | None) -> list[ModuleSumm
         from concurrent.futures import ProcessPoolExecutor
 
         if multiprocessing.current_process().daemon:  # a flake8 worker may not have children
-            return [summarize_source(*item) for item in items]
+            return [(summarize_source(*item), None) for item in items]
 
         if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
             chunk_count = jobs * 4
             order = [list(range(i, len(items), chunk_count)) for i in range(chunk_count)]
             order = [chunk for chunk in order if chunk]
-            results: list[ModuleSummary | None] = [None] * len(items)
+            results: list[tuple[ModuleSummary, dict] | None] = [None] * len(items)
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 chunks = [[items[i] for i in chunk] for chunk in order]
                 for chunk, done in zip(order, pool.map(_summarize_pending, chunks)):
                     for index, data in zip(chunk, done):
-                        results[index] = ModuleSummary.from_json(data)
+                        results[index] = (ModuleSummary.from_json(data), data)
             return results  # type: ignore[return-value]
-    return [summarize_source(*item) for item in items]
+    return [(summarize_source(*item), None) for item in items]
 
 
 _nested_cache: dict[Path, bool] = {}

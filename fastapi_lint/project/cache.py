@@ -105,9 +105,12 @@ class SummaryCache:
         self.stats.rehashed += 1
         return ModuleSummary.from_json(entry["summary"])
 
-    def store(self, relative: str, stat: os.stat_result, digest: str, summary: ModuleSummary) -> None:
+    def store(self, relative: str, stat: os.stat_result, digest: str, summary: ModuleSummary,
+              data: dict | None = None) -> None:
+        """`data`: `summary.to_json()`, when already made (by the worker that summarised it)."""
         self.stats.summarized += 1
-        data = summary.to_json()
+        if data is None:
+            data = summary.to_json()
         self.entries[relative] = {
             "mtime_ns": stat.st_mtime_ns, "size": stat.st_size, "hash": digest,
             "module": summary.module, "is_package": summary.is_package, "summary": data,

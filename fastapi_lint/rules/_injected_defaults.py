@@ -93,17 +93,19 @@ def signature(model, node: ast.AST) -> Signature | None:
     args = node.args
     positional = [*args.posonlyargs, *args.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    checked = _type_checked_names(node)
     injected = []
     for index, (parameter, default) in enumerate(zip(positional, defaults)):
         kind = _marker_kind(model, default, scope)
-        if kind is not None and parameter.arg not in checked:
+        if kind is not None:
             positional_only = index < len(args.posonlyargs)
             injected.append(InjectedParameter(parameter.arg, index, positional_only, _text(default), kind))
     for parameter, default in zip(args.kwonlyargs, args.kw_defaults):
         kind = _marker_kind(model, default, scope)
-        if kind is not None and parameter.arg not in checked:
+        if kind is not None:
             injected.append(InjectedParameter(parameter.arg, None, False, _text(default), kind))
+    if injected:  # the body is searched only then: this runs for every function
+        checked = _type_checked_names(node)
+        injected = [parameter for parameter in injected if parameter.name not in checked]
     if not injected:
         return None
     return Signature(
