@@ -188,6 +188,11 @@ FILE_OBJECT_TYPES = (
     "typing.IO", "typing.TextIO", "typing.BinaryIO", "tempfile.SpooledTemporaryFile",
 )
 UPLOAD_FILE_FILE = "starlette.datastructures.UploadFile.file"
+# The `io` classes that wrap another stream: one built directly (`io.TextIOWrapper(buffer)`)
+# reads and writes what it wraps, which is a file only when that is one (`open()` returns
+# a wrapper over a `FileIO`; `io.TextIOWrapper(io.BytesIO())` works in memory).
+_WRAPPER_TYPES = frozenset({"io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter", "io.BufferedRandom"})
+_IN_MEMORY_STREAMS = frozenset({"io.BytesIO", "io.StringIO"})
 _SQL_CURSOR = _words("execute executemany executescript fetchone fetchmany fetchall callproc")
 _SMTP = _words(
     "connect login starttls ehlo helo ehlo_or_helo_if_needed sendmail send_message quit noop "
@@ -318,7 +323,7 @@ def classify_blocking_call(
     owner, _, method = target.rpartition(".")
     family = _METHODS.get(owner) or _inherited_family(owner, method, model)
     if family is not None:
-        if family.blocks(method):
+        if family.blocks(method) and not (owner in _WRAPPER_TYPES and _wraps_memory(call, ctx, model)):
             return BlockingCall(family.code, f"{family.display}.{method}", family.alternative)
     elif owner == _BOTO3_RESOURCE or owner.startswith(_BOTO3_RESOURCE + "."):
         if method[:1].islower() and method not in _BOTO3_RESOURCE_NO_IO:
@@ -458,6 +463,45 @@ def _matches_extra(target: str, extra_blocking: Iterable[str]) -> bool:
 # stretch (lnbits derives a fake wallet key with 2,048: about 1 ms). OWASP asks for
 # 600,000 for PBKDF2-HMAC-SHA256; Django's default is above 1,000,000.
 _PBKDF2_CHEAP_ITERATIONS = 100_000
+
+
+def _wraps_memory(call: ast.Call, ctx, model) -> bool:
+    """`text = io.TextIOWrapper(buffer)` (or `with ... as text`) in a visible scope, then
+    `text.write(...)`: a wrapper this code built over an in-memory stream (`io.BytesIO`,
+    `io.StringIO`) or over an object of one of the project's own classes (what their
+    methods do is theirs: FPI110 follows them). A wrapper over a file, a pipe or a value
+    of unknown kind (`io.TextIOWrapper(proc.stdout)`) is left to the file rules."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if not isinstance(receiver, ast.Name) or ctx.scope is None:
+        return False
+    bound_in = next((s for s in ctx.scope.visible_scopes() if receiver.id in s.bindings), None)
+    if bound_in is None:
+        return False
+    binding = bound_in.bindings[receiver.id]
+    source = binding.entered if binding.entered is not None else binding.value
+    if not isinstance(source, ast.Call) or model.resolve(source.func, bound_in) not in _WRAPPER_TYPES:
+        return False
+    wrapped = source.args[0] if source.args else next(
+        (k.value for k in source.keywords if k.arg in ("buffer", "raw")), None
+    )
+    if wrapped is None:
+        return False
+    kind = model.infer_type(wrapped, bound_in)
+    if kind is None:
+        return False
+    return kind in _IN_MEMORY_STREAMS or _is_project_class(kind, model)
+
+
+def _is_project_class(qualname: str, model) -> bool:
+    """A class of this module, or of the project when one is checked."""
+    if model.class_named(qualname) is not None:
+        return True
+    project = getattr(model, "project", None)  # a `ProjectContext`, over the `ProjectModel`
+    resolve = getattr(getattr(project, "project", project), "resolve", None)
+    if resolve is None:
+        return False
+    symbol = resolve(qualname)
+    return symbol is not None and getattr(symbol, "kind", None) == "class"
 
 
 def _few_iterations(call: ast.Call) -> bool:
