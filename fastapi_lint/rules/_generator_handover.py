@@ -11,9 +11,10 @@ iterates it in a worker thread does not block the loop with it:
 - a streaming response: `StreamingResponse(read_chunks(path))` (Starlette iterates a sync
   iterator in its threadpool), sse-starlette's `EventSourceResponse`.
 
-Any other use (a `for` loop, `list(...)`, `next(...)`, `with` for a `@contextmanager`,
-handing it to a function of the project) may iterate it on the loop, and the call is
-reported as before.
+Closing it (`chunks.close()`) runs only its cleanup (its `finally` clauses), not its
+body. Any other use (a `for` loop, `list(...)`, `next(...)`, `with` for a
+`@contextmanager`, handing it to a function of the project) may iterate it on the loop, and
+the call is reported as before.
 
 The call sites of the project are read from the module summaries (`root_causes.py`), which
 do not say how a generator is used, so the module of such a call is parsed again here
@@ -142,6 +143,10 @@ class GeneratorHandover:
 
     def _taken_by_a_thread(self, node: ast.AST, parents: dict, names: dict) -> bool:
         parent = parents.get(id(node))
+        if isinstance(parent, ast.Attribute) and parent.attr == "close" and isinstance(
+            parents.get(id(parent)), ast.Call
+        ):
+            return True  # `chunks.close()`: runs only the generator's cleanup, not its body
         if isinstance(parent, ast.keyword):
             parent = parents.get(id(parent))
         if not isinstance(parent, ast.Call) or parent.func is node:

@@ -59,7 +59,8 @@ class BlockingCallViaHelper(Rule):
     iterates it in a worker thread: `StreamingResponse(read_chunks(p))` (Starlette
     iterates a sync iterator in its threadpool), `iterate_in_threadpool(...)`, or an
     offloading call (`await asyncio.to_thread(next, chunks, None)`,
-    `loop.run_in_executor(None, list, chunks)`). Iterated in the `async def` itself (`for`,
+    `loop.run_in_executor(None, list, chunks)`); closing it there (`chunks.close()`) runs
+    only its cleanup. Iterated in the `async def` itself (`for`,
     `list(...)`, `next(...)`, a `@contextmanager` in a `with`) or handed to anything else,
     it is reported, without a fix: running the call in a thread would still leave its
     body to the loop.
