@@ -65,6 +65,10 @@ def test_code_no_application_runs_is_reported_only_when_asked(served: Path) -> N
         ("orders/services.py", 21),  # called by the CLI and the worker only
         ("scripts/seed.py", 6),  # a script
         ("orders/lifespan.py", 15),  # the lifespan's startup: no request is served yet
+        # Methods named like a str's and a dict's (`replace`, `items`), which a route calls
+        # only on a str and a dict of types the analysis does not know.
+        ("orders/host.py", 12),
+        ("orders/host.py", 15),
     }
     default = _found(run_json(".", "--no-cache", cwd=served), served)
     application = _found(run_json(".", "--no-cache", "--async-scope", "application", cwd=served), served)

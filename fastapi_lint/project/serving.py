@@ -20,7 +20,9 @@ implementations). A method called on an object whose type the
 analysis does not know (`await storage.read_lease(...)`, the storage from a factory)
 reaches every project method of that name, when there are at most three or when they
 are one class's method and its overrides (one interface, however many implementations),
-and at most once on the way from an entry. An `async def` no entry reaches (a test, a CLI
+and at most once on the way from an entry; not when the name is one that strings, dicts
+and lists have and FPI120 takes for theirs on such an object (`replace`, `split`, `items`,
+`append`, ...: `token.replace("Bearer ", "")` is a `str.replace`). An `async def` no entry reaches (a test, a CLI
 command, a worker started with `asyncio.run`, a script) does not stall any request: the
 async rules report it only with `async-scope = "application"` or `"all"`.
 
@@ -42,6 +44,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from ..semantic import fastapi_model as fm
+from ..semantic.call_cost import STR_ONLY_METHODS
 from ..semantic.names import MIDDLEWARE_BASES, canonical
 from ..test_code import is_test_path
 from .summary import METHOD_BY_NAME, FunctionSummary
@@ -209,7 +212,13 @@ class Serving:
 
     def _callees(self, name: str) -> list[FunctionSummary]:
         if name.startswith(METHOD_BY_NAME):
-            found = self._methods_named().get(name[len(METHOD_BY_NAME):], [])
+            method = name[len(METHOD_BY_NAME):]
+            if method in STR_ONLY_METHODS:
+                # `request.headers.get("authorization", "").replace("Bearer ", "")`: a str's
+                # method (FPI120's cost policy reads these names the same way), not a lead
+                # to the project's methods called `replace`.
+                return []
+            found = self._methods_named().get(method, [])
             if len(found) <= _MAX_METHODS_BY_NAME or self._one_interface(found):
                 return found
             return []

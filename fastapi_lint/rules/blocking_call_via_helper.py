@@ -11,6 +11,7 @@ from ..semantic.blocking import classify_blocking_call
 from ..test_code import is_test_path
 from ..source import SourceDecodeError, decode_source
 from . import rule_by_code_or_name
+from ._generator_handover import GeneratorHandover
 from ._offload import OFFLOAD_OPTION, AwaitFixer
 from .base import Option, Rule
 
@@ -51,6 +52,18 @@ class BlockingCallViaHelper(Rule):
     only builds a coroutine), functions passed by reference rather than called
     (`await asyncio.to_thread(send_report, ...)`, a callback), calls through a function
     received as a parameter, and calls that FPI100-FPI104 report themselves.
+
+    A sync generator function runs none of its body when called: `chunks = read_chunks(p)`
+    only builds the generator, and its file is opened where the generator is iterated.
+    Such a call is not reported when the `async def` hands the generator only to what
+    iterates it in a worker thread: `StreamingResponse(read_chunks(p))` (Starlette
+    iterates a sync iterator in its threadpool), `iterate_in_threadpool(...)`, or an
+    offloading call (`await asyncio.to_thread(next, chunks, None)`,
+    `loop.run_in_executor(None, list, chunks)`); closing it there (`chunks.close()`) runs
+    only its cleanup. Iterated in the `async def` itself (`for`,
+    `list(...)`, `next(...)`, a `@contextmanager` in a `with`) or handed to anything else,
+    it is reported, without a fix: running the call in a thread would still leave its
+    body to the loop.
 
     ## Why is this bad?
     A blocking call stalls the event loop whether it is written in the `async def` or in a
@@ -194,19 +207,29 @@ class BlockingCallViaHelper(Rule):
         if project is None:
             return
         whole = self.checker.project_model()
-        counts = self._reported_here(whole)
+        handover = GeneratorHandover(whole, self.checker)
+        counts = self._reported_here(whole, handover)
+        own = self._own_module(whole)
         for call, ctx in self.candidates:
             if classify_blocking_call(call, ctx, self.model, extra) is not None:
                 continue  # FPI100-FPI104 report the call itself
             chain = project.blocking_chain(ctx.target, extra)
             if chain is None:
                 continue
-            callers = [site for site in whole.call_sites_of(chain.origin, extra) if counts(site)]
+            sites = whole.call_sites_of(chain.origin, extra)
+            position = (call.lineno, call.col_offset, call.end_lineno, call.end_col_offset)
+            here = next((site for site in sites if own is not None and site.path == own.path
+                         and tuple(site.position) == position), None)
+            if here is not None and handover.site_not_run(here.function, here.position):
+                continue  # a generator handed to a thread (`_generator_handover.py`)
+            callers = [site for site in sites if counts(site)]
             if len(callers) > 1 and not self.every_call:
                 continue  # one root cause: reported once, at the blocking call
             called = _shown(call.func)
             steps = " -> ".join([called, *chain.steps])
-            fix = self.fixer.helper_fix_for(call, ctx, called, self.option_values.get("offload-with", "auto"))
+            fix = None if handover.is_sync_generator(ctx.target) else self.fixer.helper_fix_for(
+                call, ctx, called, self.option_values.get("offload-with", "auto")
+            )
             if fix is not None:
                 self.functions_with_fixes.add(ctx.function.node)
             self.report(
@@ -220,11 +243,16 @@ class BlockingCallViaHelper(Rule):
         if not self.every_call:
             self._report_root_causes(whole, extra, counts)
 
-    def _report_root_causes(self, whole, extra, counts) -> None:
-        """A blocking call of this module that several async calls reach: once, here."""
+    def _own_module(self, whole):
+        """This module's summary in the project model."""
         own = whole.modules.get(self.model.module_name) if self.model.project is not None else None
         if own is None and self.model.project is None and len(whole.modules) == 1:
             own = next(iter(whole.modules.values()))
+        return own
+
+    def _report_root_causes(self, whole, extra, counts) -> None:
+        """A blocking call of this module that several async calls reach: once, here."""
+        own = self._own_module(whole)
         if own is None:
             return
         for (qualname, position), sites in whole.root_causes_in(own.module, extra).items():
@@ -248,9 +276,10 @@ class BlockingCallViaHelper(Rule):
                 f"`{via}`; make `{helper}` non-blocking (async or cached) or run its callers in a thread",
             )
 
-    def _reported_here(self, whole):
+    def _reported_here(self, whole, handover=None):
         """Which call sites this run reports: not test code (unless `async-scope = "all"`),
-        and, in the served scope of a whole project, only served ones."""
+        in the served scope of a whole project only served ones, and not the calls of sync
+        generator functions whose generator is handed to a thread (`_generator_handover.py`)."""
         scope = self.checker.settings.async_scope
         serving = whole.serving if self.model.project is not None and scope == "served" else None
         if serving is not None and not serving.has_entries:
@@ -260,7 +289,9 @@ class BlockingCallViaHelper(Rule):
         def counts(site) -> bool:
             if in_project and scope != "all" and is_test_path(site.path):
                 return False
-            return serving is None or serving.reach(site.function) is not None
+            if serving is not None and serving.reach(site.function) is None:
+                return False
+            return handover is None or not handover.site_not_run(site.function, site.position)
 
         return counts
 

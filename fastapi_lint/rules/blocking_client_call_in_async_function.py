@@ -36,7 +36,9 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
     - `smtplib.SMTP`/`SMTP_SSL` and `ftplib.FTP` (constructed with a host, which
       connects) and their commands;
     - `socket.create_connection`, `getaddrinfo`, `gethostbyname`, and `connect`, `recv`,
-      `recvfrom`, `accept`, `sendall` on sockets;
+      `recvfrom`, `accept`, `sendall` on sockets (not `connect` on a UDP socket made in
+      the code, `socket.socket(AF_INET, SOCK_DGRAM)`: it sends nothing and returns at once,
+      the idiom for finding the interface that routes to an address);
     - the calls listed in the `extra-blocking-calls` option.
 
     A session's type is known from an annotation (`db: Session = Depends(get_db)`,

@@ -26,6 +26,12 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
     methods are reported when nothing in the same function already reported the call that
     opened it: parameters, `upload.file`, a file opened at module level or elsewhere.
 
+    A wrapper built in the code over an in-memory stream is not a file: after
+    `text = io.TextIOWrapper(io.BytesIO())` (or over `io.StringIO`, or over an object of
+    one of the project's own classes, such as a buffer a streaming response drains),
+    `text.write(...)` and `text.flush()` are not reported. Built over a file, a pipe or a
+    value of unknown kind (`io.TextIOWrapper(proc.stdout)`), its methods are.
+
     ## Why is this bad?
     File operations are synchronous system calls: on a slow or network disk, or with a
     large file, they hold the event loop and the server answers no other request

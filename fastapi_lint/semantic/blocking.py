@@ -188,6 +188,14 @@ FILE_OBJECT_TYPES = (
     "typing.IO", "typing.TextIO", "typing.BinaryIO", "tempfile.SpooledTemporaryFile",
 )
 UPLOAD_FILE_FILE = "starlette.datastructures.UploadFile.file"
+# The `io` classes that wrap another stream: one built directly (`io.TextIOWrapper(buffer)`)
+# reads and writes what it wraps, which is a file only when that is one (`open()` returns
+# a wrapper over a `FileIO`; `io.TextIOWrapper(io.BytesIO())` works in memory).
+_WRAPPER_TYPES = frozenset({"io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter", "io.BufferedRandom"})
+_IN_MEMORY_STREAMS = frozenset({"io.BytesIO", "io.StringIO"})
+# A UDP socket's `connect` sends nothing and waits for nothing (its `recv` still waits).
+_UDP_NO_WAIT = frozenset({"connect", "connect_ex"})
+_SOCKET_CLASSES = frozenset({"socket.socket"})
 _SQL_CURSOR = _words("execute executemany executescript fetchone fetchmany fetchall callproc")
 _SMTP = _words(
     "connect login starttls ehlo helo ehlo_or_helo_if_needed sendmail send_message quit noop "
@@ -318,7 +326,11 @@ def classify_blocking_call(
     owner, _, method = target.rpartition(".")
     family = _METHODS.get(owner) or _inherited_family(owner, method, model)
     if family is not None:
-        if family.blocks(method):
+        if (
+            family.blocks(method)
+            and not (owner in _WRAPPER_TYPES and _wraps_memory(call, ctx, model))
+            and not (owner == "socket.socket" and method in _UDP_NO_WAIT and _is_datagram_socket(call, ctx, model))
+        ):
             return BlockingCall(family.code, f"{family.display}.{method}", family.alternative)
     elif owner == _BOTO3_RESOURCE or owner.startswith(_BOTO3_RESOURCE + "."):
         if method[:1].islower() and method not in _BOTO3_RESOURCE_NO_IO:
@@ -458,6 +470,69 @@ def _matches_extra(target: str, extra_blocking: Iterable[str]) -> bool:
 # stretch (lnbits derives a fake wallet key with 2,048: about 1 ms). OWASP asks for
 # 600,000 for PBKDF2-HMAC-SHA256; Django's default is above 1,000,000.
 _PBKDF2_CHEAP_ITERATIONS = 100_000
+
+
+def _receiver_made_by(call: ast.Call, ctx, model, classes) -> tuple[ast.Call, object] | None:
+    """`x = C(...)` (or `with C(...) as x`) in a visible scope, then `x.method(...)`: the
+    `C(...)` call and the scope it is in, when `C` is one of `classes`."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if not isinstance(receiver, ast.Name) or ctx.scope is None:
+        return None
+    bound_in = next((s for s in ctx.scope.visible_scopes() if receiver.id in s.bindings), None)
+    if bound_in is None:
+        return None
+    binding = bound_in.bindings[receiver.id]
+    source = binding.entered if binding.entered is not None else binding.value
+    if not isinstance(source, ast.Call) or model.resolve(source.func, bound_in) not in classes:
+        return None
+    return source, bound_in
+
+
+def _is_datagram_socket(call: ast.Call, ctx, model) -> bool:
+    """`sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)`, then `sock.connect(...)`:
+    connecting a UDP socket only sets its default peer (and picks the local address, the
+    idiom for "which interface routes there"), without a packet or a wait."""
+    made = _receiver_made_by(call, ctx, model, _SOCKET_CLASSES)
+    if made is None:
+        return False
+    source, scope = made
+    kind = source.args[1] if len(source.args) > 1 else next(
+        (k.value for k in source.keywords if k.arg == "type"), None
+    )
+    return kind is not None and model.resolve(kind, scope) == "socket.SOCK_DGRAM"
+
+
+def _wraps_memory(call: ast.Call, ctx, model) -> bool:
+    """`text = io.TextIOWrapper(buffer)` (or `with ... as text`) in a visible scope, then
+    `text.write(...)`: a wrapper this code built over an in-memory stream (`io.BytesIO`,
+    `io.StringIO`) or over an object of one of the project's own classes (what their
+    methods do is theirs: FPI110 follows them). A wrapper over a file, a pipe or a value
+    of unknown kind (`io.TextIOWrapper(proc.stdout)`) is left to the file rules."""
+    made = _receiver_made_by(call, ctx, model, _WRAPPER_TYPES)
+    if made is None:
+        return False
+    source, bound_in = made
+    wrapped = source.args[0] if source.args else next(
+        (k.value for k in source.keywords if k.arg in ("buffer", "raw")), None
+    )
+    if wrapped is None:
+        return False
+    kind = model.infer_type(wrapped, bound_in)
+    if kind is None:
+        return False
+    return kind in _IN_MEMORY_STREAMS or _is_project_class(kind, model)
+
+
+def _is_project_class(qualname: str, model) -> bool:
+    """A class of this module, or of the project when one is checked."""
+    if model.class_named(qualname) is not None:
+        return True
+    project = getattr(model, "project", None)  # a `ProjectContext`, over the `ProjectModel`
+    resolve = getattr(getattr(project, "project", project), "resolve", None)
+    if resolve is None:
+        return False
+    symbol = resolve(qualname)
+    return symbol is not None and getattr(symbol, "kind", None) == "class"
 
 
 def _few_iterations(call: ast.Call) -> bool:

@@ -82,6 +82,9 @@ _STR_ONLY_METHODS = frozenset(
     items keys values append extend model_dump model_dump_json model_copy isoformat
     """.split()
 )
+# The same names for the served-code model (`project/serving.py`): a call of one of them on
+# an object of unknown type is taken for the builtin's, not for a project method of that name.
+STR_ONLY_METHODS = _STR_ONLY_METHODS
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning", "Exit")
 
 
