@@ -18,6 +18,7 @@ from typing import Callable, Iterator, TypeVar
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
 from .rules import Rule
 from .semantic.model import HTTP_EXCEPTION_CLASSES, SemanticModel
+from .semantic.run_once import exits_early
 from .semantic.names import (
     DEPENDS_FUNCTIONS,
     FASTAPI_APP_CLASSES,
@@ -76,7 +77,8 @@ class Checker(FastAPIRegistration):
         # it did not model, from this list rather than from another walk of the tree.
         self.route_list_edits: list[ast.AST] = []
         # The `if`s whose body the walk is in, with the function each belongs to.
-        self._open_ifs: list[tuple[ast.If, FunctionScope]] = []
+        # (an `if`, or an early-exit `if` and the statements after it) with its function.
+        self._open_ifs: list[tuple[ast.If | tuple[ast.If, list[ast.stmt]], FunctionScope]] = []
         self._http_raisers: set[ast.AST] = set()  # see `SemanticModel.http_raisers`
         self._handlers: dict[type, Callable[[ast.AST], None]] = {}
 
@@ -128,8 +130,18 @@ class Checker(FastAPIRegistration):
         return self._lone_project
 
     def _visit_body(self, body: list[ast.stmt]) -> None:
-        for statement in body:
+        opened = 0
+        for index, statement in enumerate(body):
             self.visit(statement)
+            if exits_early(statement):
+                # `if _x is not None: return _x`: what follows runs only while the test
+                # is false, as if in the body of `if _x is None:` (`model.runs_once`).
+                function = self.scope.enclosing_function()
+                if function is not None:
+                    self._open_ifs.append(((statement, body[index + 1 :]), function))
+                    opened += 1
+        if opened:
+            del self._open_ifs[-opened:]
 
     def visit(self, node: ast.AST) -> None:
         # The handler of each node class, looked up once per checker: this runs for

@@ -60,11 +60,12 @@ class SemanticModel:
     routes: list[Route] = field(default_factory=list)
     functions: list[FunctionScope] = field(default_factory=list)
     _function_scopes: dict[ast.AST, FunctionScope] = field(default_factory=dict, repr=False)
-    # id(call) -> the `if`s of its own function whose body it is in, outermost first
-    # (recorded by the checker's walk; calls under no `if` are not in it).
-    call_guards: dict[int, list[ast.If]] = field(default_factory=dict, repr=False)
+    # id(call) -> the `if`s of its own function whose body it is in, and the early-exit
+    # `if`s it follows (as `(if, the statements after it)`), outermost first (recorded by
+    # the checker's walk; calls under or after no `if` are not in it).
+    call_guards: dict[int, list] = field(default_factory=dict, repr=False)
     may_walrus: bool = True  # `:=` may be written in the module (set by the checker)
-    _lazy_guards: dict[int, bool] = field(default_factory=dict, repr=False)  # by id(if)
+    _lazy_guards: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)  # (id(if), early exit)
     _persistent: dict[ast.AST, set[str]] = field(default_factory=dict, repr=False)  # by function node
     # `role_of`'s last resort, by function node: several rules ask for every function.
     _injected: dict[ast.AST, bool] = field(default_factory=dict, repr=False)
@@ -358,8 +359,12 @@ class SemanticModel:
         guards = self.call_guards.get(id(call))
         if not guards:
             return False
-        for statement in guards:
-            found = self._lazy_guards.get(id(statement))
+        for guard in guards:
+            # An `if` guards its body; an early-exit `if` (with the statements after it)
+            # guards what follows it.
+            statement, assigning = guard if isinstance(guard, tuple) else (guard, None)
+            key = (id(statement), assigning is not None)
+            found = self._lazy_guards.get(key)
             if found is None:
                 node = function.node
 
@@ -373,7 +378,9 @@ class SemanticModel:
                 shared_self = owner is not None and isinstance(owner.node, ast.ClassDef) and any(
                     isinstance(item, ast.FunctionDef) and item.name == "__new__" for item in owner.node.body
                 )
-                found = self._lazy_guards[id(statement)] = is_lazy_guard(statement, persistent, shared_self, self.may_walrus)
+                found = self._lazy_guards[key] = is_lazy_guard(
+                    statement, persistent, shared_self, self.may_walrus, assigning
+                )
             if found:
                 return True
         return False

@@ -9,7 +9,9 @@ async rules follow chains through such calls as if they were free (FPI110, FPI12
 What the code must show, and nothing else counts:
 
 - a guarded lazy initialisation: the call is in the body of an `if` whose test reads a
-  name the body assigns, where that name outlives the call and is shared by every
+  name the body assigns, or it follows, in the same block, an `if` without `else` whose
+  body returns (`if _client is not None: return _client`) and whose test reads a name
+  the statements after it assign; where that name outlives the call and is shared by every
   caller: a class attribute (`cls._client`, `Settings._instance`), a `global`/`nonlocal`
   name, a module-level name the body stores into by subscript (`if key not in _cache:
   _cache[key] = load(key)`), or an attribute of `self` in a class whose `__new__` hands
@@ -38,15 +40,22 @@ def is_memoised(decorator_targets: Iterable[str | None]) -> bool:
 
 
 def is_lazy_guard(
-    statement: ast.If, persistent: Callable[[], set[str]], shared_self: bool, walrus: bool = True
+    statement: ast.If,
+    persistent: Callable[[], set[str]],
+    shared_self: bool,
+    walrus: bool = True,
+    assigning: list[ast.stmt] | None = None,
 ) -> bool:
     """Whether `statement`, an `if` of a function's own body, guards a lazy
     initialisation, so that the calls of its body run once. `persistent`: gives the
     function's `declared_persistent` names (asked only when a plain name decides, as
-    finding them walks the whole function); `shared_self`: it is a method of a class whose `__new__`
-    shares instances; `walrus`: the module may assign in an expression (`:=`), so
-    expressions are searched for assignments too. (The checker records which `if`s each call is under, so no function
-    is walked for this unless one of its calls is under an `if`.)"""
+    finding them walks the whole function); `shared_self`: it is a method of a class
+    whose `__new__` shares instances; `walrus`: the module may assign in an expression
+    (`:=`), so expressions are searched for assignments too. `assigning`: where the
+    guarded name must be assigned, when not in the `if`'s body: for an early exit
+    (`if _x is not None: return _x`), the statements after it, whose calls it guards.
+    (The checker records which `if`s each call is under or after, so no function is
+    walked for this unless one of its calls is.)"""
     read = {_key(node) for node in ast.walk(statement.test)} - {None}
     if not read:
         return False
@@ -58,13 +67,20 @@ def is_lazy_guard(
             return shared_self
         return "." in key or key in persistent()  # `cls._x`, `Settings._x`, a global
 
-    for node in _own_nodes(statement.body) if walrus else _own_statement_nodes(statement.body):
+    region = statement.body if assigning is None else assigning
+    for node in _own_nodes(region) if walrus else _own_statement_nodes(region):
         for target in _assigned(node):
             if shared(_key(target)):
                 return True
             if isinstance(target, ast.Subscript) and shared(_key(target.value)):
                 return True
     return False
+
+
+def exits_early(statement: ast.stmt) -> bool:
+    """`if <test>: ...; return ...` with no `else`: the statements after it run only when
+    the test is false (the early-exit form of a lazy initialisation)."""
+    return isinstance(statement, ast.If) and not statement.orelse and isinstance(statement.body[-1], ast.Return)
 
 
 def declared_persistent(function: ast.AST) -> set[str]:
