@@ -7,6 +7,10 @@
   per-file ignores, `async-scope` (also `--fastapi-lint-async-scope`) and per-rule
   options agree with the command. A rule that is off by
   default can also be turned on with flake8's own `--select`/`--extend-select FPI200`.
+- When flake8's own decision (`--select`, `--extend-select`, `--ignore`, `--extend-ignore`
+  and their defaults, asked of flake8's `DecisionEngine`) reports none of the FPI codes
+  (`flake8 --select E9`), the plugin does nothing for each file: flake8 runs every
+  installed plugin whatever `--select` says, and would drop all it found.
 - flake8 applies `# noqa` itself, so the plugin reports everything.
 - Columns: flake8 wants 0-based offsets and prints them plus one; giving our 1-based
   character column minus one makes both tools print the same column.
@@ -33,6 +37,9 @@ class FastAPILintPlugin:
     config_file: str | None = None
     async_scope: str | None = None
     flake8_selected: tuple[str, ...] = ()
+    # Whether flake8 reports any FPI code in this run (`parse_options`); when not, no file
+    # is checked.
+    reports: bool = True
     _resolver: SettingsResolver | None = None
     # The paths flake8 was given, and the projects built so far in this process (each
     # built once, from the checked file's project root, as the command builds them).
@@ -46,7 +53,7 @@ class FastAPILintPlugin:
         # The work happens here, not in `run()`: flake8 turns an exception raised while
         # constructing a plugin (a configuration error) into a one-line message, but
         # lets one raised while iterating `run()` escape as a traceback.
-        self.diagnostics = self._check()
+        self.diagnostics = self._check() if type(self).reports else []
 
     def _check(self) -> list:
         if not isinstance(self.tree, ast.Module):
@@ -91,6 +98,7 @@ class FastAPILintPlugin:
         cls.config_file = getattr(options, "fastapi_lint_config", None) or None
         cls.async_scope = getattr(options, "fastapi_lint_async_scope", None) or None
         cls.arguments = tuple(getattr(options, "filenames", None) or ())
+        cls.reports = flake8_reports_any(options)
         cls._projects = None
         named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
         selectors = [entry.upper() for entry in named if entry.upper().startswith("FPI")]
@@ -123,3 +131,19 @@ class FastAPILintPlugin:
                 f"{diagnostic.code} {diagnostic.message}",
                 type(self),
             )
+
+
+def flake8_reports_any(options: Any) -> bool:
+    """Whether flake8, deciding from its parsed `options`, would report any rule's code:
+    its own `DecisionEngine` (select, extend-select, ignore, extend-ignore, the default
+    selection with every plugin's entry point, and the default ignores), asked of every
+    code. A selector is a prefix, so `--select F` selects FPI codes too. Per-file ignores
+    only ever drop more, so a code this rejects is reported for no file. True when the
+    options are not flake8's (a caller of the plugin's own): the plugin then checks."""
+    try:
+        from flake8.style_guide import Decision, DecisionEngine
+
+        decider = DecisionEngine(options)
+        return any(decider.decision_for(rule.code) is Decision.Selected for rule in all_rules())
+    except Exception:
+        return True
