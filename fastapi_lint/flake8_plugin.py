@@ -11,6 +11,10 @@
   and their defaults, asked of flake8's `DecisionEngine`) reports none of the FPI codes
   (`flake8 --select E9`), the plugin does nothing for each file: flake8 runs every
   installed plugin whatever `--select` says, and would drop all it found.
+- Otherwise the projects of the paths flake8 was given are prepared as it parses its
+  options, before it forks its workers, which inherit them (`prepare_projects`); each
+  file's diagnostics are cached as the command's are (`project/results.py`, in a file of
+  the plugin's own), and each process saves what it checked as it exits.
 - flake8 applies `# noqa` itself, so the plugin reports everything.
 - Columns: flake8 wants 0-based offsets and prints them plus one; giving our 1-based
   character column minus one makes both tools print the same column.
@@ -20,11 +24,13 @@
 from __future__ import annotations
 
 import ast
+import os
+from pathlib import Path
 from typing import Any, Iterator
 
 from . import __version__
 from .checker import check_tree
-from .config import ASYNC_SCOPES, CliOverrides, SettingsResolver
+from .config import ASYNC_SCOPES, CliOverrides, ConfigError, SettingsResolver
 from .rules import all_rules
 
 
@@ -41,10 +47,14 @@ class FastAPILintPlugin:
     # is checked.
     reports: bool = True
     _resolver: SettingsResolver | None = None
-    # The paths flake8 was given, and the projects built so far in this process (each
-    # built once, from the checked file's project root, as the command builds them).
+    # The paths flake8 was given, its `--jobs` (None: auto), and the projects of this run
+    # (`ProjectSession`, each project built once, from the checked file's project root,
+    # as the command builds them), inherited by flake8's forked workers.
     arguments: tuple[str, ...] = ()
+    jobs: int | None = None
+    _argument_paths: list[Path] | None = None
     _projects = None
+    _saver_pid: int | None = None  # the process whose results are saved when it exits
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         self.tree = tree
@@ -58,19 +68,106 @@ class FastAPILintPlugin:
     def _check(self) -> list:
         if not isinstance(self.tree, ast.Module):
             return []
-        target = self.filename if self.filename not in ("stdin", "-") else "."
-        settings = self.resolver().for_path(target)
-        source = "".join(self.lines)
-        project = self._project() if self.filename not in ("stdin", "-") else None
-        return check_tree(self.tree, source, self.filename, settings, apply_noqa=False, project=project)
-
-    def _project(self):
         cls = type(self)
+        stdin = self.filename in ("stdin", "-")
+        settings = cls.resolver().for_path("." if stdin else self.filename)
+        source = "".join(self.lines)
+
+        def check(project) -> list:
+            return check_tree(self.tree, source, self.filename, settings, apply_noqa=False, project=project)
+
+        if stdin:
+            return check(None)
+        session = cls.session()
+        if session.root_for(self.filename, cls.argument_paths(), cls.resolver().for_path, jobs=cls.jobs) is None:
+            return check(None)
+        cls._save_at_exit()
+        # Keyed by the text flake8 parsed (not the file's bytes: with `--stdin-display-name`
+        # the two differ), in the plugin's own results file (`FLAKE8_RESULTS_FILE`).
+        data = source.encode("utf-8", "surrogatepass")
+        found = self._cached(session, data, settings)
+        if found is None and session.deferred:
+            # Its result does not hold for the tree as it was: build the model (from the
+            # summary cache), and ask again with the facts its entry recorded to replay.
+            session.load_deferred()
+            found = self._cached(session, data, settings)
+        if found is not None:
+            return found
+        found, entry = session.cached_check(self.filename, data, settings, check)
+        if entry is not None:
+            session.store_results([entry])
+        return found
+
+    def _cached(self, session, data: bytes, settings) -> list | None:
+        try:
+            return session.cached_result(self.filename, data, settings)
+        except ConfigError:
+            raise
+        except Exception:  # checked as usual, which reports what is wrong
+            return None
+
+    @classmethod
+    def session(cls):
         if cls._projects is None:
             from .project import ProjectSession
+            from .project.results import FLAKE8_RESULTS_FILE
 
-            cls._projects = ProjectSession()
-        return cls._projects.load_for(self.filename, list(cls.arguments) or ["."], cls.resolver().for_path)
+            cls._projects = ProjectSession(results_name=FLAKE8_RESULTS_FILE)
+        return cls._projects
+
+    @classmethod
+    def argument_paths(cls) -> list[Path]:
+        if cls._argument_paths is None:
+            cls._argument_paths = [Path(a).resolve() for a in cls.arguments or (".",)]
+        return cls._argument_paths
+
+    @classmethod
+    def prepare_projects(cls) -> None:
+        """Prepare the projects of the paths flake8 was given, in the process that parses
+        the options: flake8 forks its workers after, and they inherit them (a model built
+        once, with every CPU for the summaries the cache does not hold, or the results
+        cache and the tree's stamp when nothing changed), rather than each worker building
+        them again. A file of another project (a nested one) has its project prepared when
+        it comes. Any error here is left for the check of the files to report."""
+        try:
+            from .project.build import project_root_for
+
+            session = cls.session()
+            arguments = cls.argument_paths()
+            roots, directories = set(), set()
+            for argument in arguments:
+                if argument.is_dir():
+                    probe = argument / "__init__.py"  # as any file directly in it
+                elif argument.is_file() and argument.parent not in directories:
+                    directories.add(argument.parent)
+                    probe = argument
+                else:
+                    continue
+                root = project_root_for(probe, arguments)
+                if root is not None and root not in roots and root not in session.results:
+                    roots.add(root)
+                    session.prepare(root, cls.resolver().for_path, jobs=cls.jobs)
+        except Exception:
+            cls._projects = None
+            cls._resolver = None
+
+    @classmethod
+    def _save_at_exit(cls) -> None:
+        """Save the results cache when this process ends: flake8 tells a plugin nothing at
+        the end of a run, and its workers are `multiprocessing` processes, which run
+        `multiprocessing.util.Finalize` callbacks when they exit (not `atexit`'s). Each
+        process merges what it checked into the file (`ResultCache.save(merge=True)`)."""
+        pid = os.getpid()
+        if cls._saver_pid != pid:
+            cls._saver_pid = pid
+            from multiprocessing.util import Finalize
+
+            Finalize(None, cls.save_results, exitpriority=10)
+
+    @classmethod
+    def save_results(cls) -> None:
+        if cls._projects is not None:
+            cls._projects.save_results(merge=True)
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -97,7 +194,11 @@ class FastAPILintPlugin:
     def parse_options(cls, options: Any) -> None:
         cls.config_file = getattr(options, "fastapi_lint_config", None) or None
         cls.async_scope = getattr(options, "fastapi_lint_async_scope", None) or None
+        cls.save_results()  # a previous run in this process (flake8 used as a library)
         cls.arguments = tuple(getattr(options, "filenames", None) or ())
+        cls._argument_paths = None
+        jobs = getattr(options, "jobs", None)
+        cls.jobs = None if jobs is None or getattr(jobs, "is_auto", True) else getattr(jobs, "n_jobs", None)
         cls.reports = flake8_reports_any(options)
         cls._projects = None
         named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
@@ -113,6 +214,8 @@ class FastAPILintPlugin:
             )
         )
         cls._resolver = None
+        if cls.reports:
+            cls.prepare_projects()
 
     @classmethod
     def resolver(cls) -> SettingsResolver:
