@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import SLEEPY, run, run_json, write
+from cli_helpers import SLEEPY, SLEEPY_COL, SLEEPY_ROW, run, run_json, write
 from fastapi_lint.project.cache import CACHE_DIRECTORY
 from fastapi_lint.project.results import FLAKE8_RESULTS_FILE, RESULTS_FILE, ResultCache
 from project_harness import PROJECTS_DIRECTORY
@@ -260,3 +260,13 @@ def test_flake8_reads_what_it_was_given_not_the_file_for_stdin(shop: Path) -> No
         cwd=shop, input=SLEEPY, capture_output=True, text=True, timeout=120,
     )
     assert [line.split("|")[3] for line in result.stdout.splitlines()] == ["FPI101"], result.stdout + result.stderr
+
+
+def test_a_warm_flake8_run_checks_no_unchanged_file_outside_the_project(shop: Path) -> None:
+    # flake8 checks `venv/` (fastapi-lint excludes it, so it is no file of the project):
+    # checked on its own, its result is kept like the project's files' results.
+    write(shop, {"venv/tool.py": SLEEPY})
+    found, checked = counting_flake8(shop)
+    assert "venv/tool.py" in checked
+    assert (str((shop / "venv/tool.py").resolve()), SLEEPY_ROW, SLEEPY_COL, "FPI101") in found
+    assert counting_flake8(shop) == (found, [])

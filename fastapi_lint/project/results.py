@@ -158,6 +158,11 @@ class ResultCache:
                 ours = {name: self.entries[name] for name in self._changed if name in self.entries}
                 current = ResultCache(self.root, name=self.name).load()
                 self.entries = {**current.entries, **ours}
+                if self.kept is not None:
+                    # flake8 checks files the project leaves out (its excludes are not
+                    # fastapi-lint's, nor is `.gitignore` read): their entries stay while
+                    # the files do, or each run would check them again.
+                    self.kept = self.kept | {name for name in self.entries if (self.root / name).is_file()}
                 self.saved_stamp, self.saved_project = current.saved_stamp, current.saved_project
                 self._dirty = bool(ours)
                 self._save()
