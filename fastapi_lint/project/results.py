@@ -162,7 +162,8 @@ class ResultCache:
                     # flake8 checks files the project leaves out (its excludes are not
                     # fastapi-lint's, nor is `.gitignore` read): their entries stay while
                     # the files do, or each run would check them again.
-                    self.kept = self.kept | {name for name in self.entries if (self.root / name).is_file()}
+                    outside = {name for name in self.entries if name not in self.kept}
+                    self.kept = self.kept | {name for name in outside if (self.root / name).is_file()}
                 self.saved_stamp, self.saved_project = current.saved_stamp, current.saved_project
                 self._dirty = bool(ours)
                 self._save()
