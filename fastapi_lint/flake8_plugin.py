@@ -10,7 +10,8 @@
 - When flake8's own decision (`--select`, `--extend-select`, `--ignore`, `--extend-ignore`
   and their defaults, asked of flake8's `DecisionEngine`) reports none of the FPI codes
   (`flake8 --select E9`), the plugin does nothing for each file: flake8 runs every
-  installed plugin whatever `--select` says, and would drop all it found.
+  installed plugin whatever `--select` says, and would drop all it found. The same for a
+  file whose `per-file-ignores` leave no FPI code (flake8's own `StyleGuideManager`).
 - Otherwise the projects of the paths flake8 was given are prepared as it parses its
   options, before it forks its workers, which inherit them (`prepare_projects`); each
   file's diagnostics are cached as the command's are (`project/results.py`, in a file of
@@ -46,6 +47,10 @@ class FastAPILintPlugin:
     # Whether flake8 reports any FPI code in this run (`parse_options`); when not, no file
     # is checked.
     reports: bool = True
+    # flake8's style guides when its `per-file-ignores` are set (`flake8_guides`), and
+    # whether each reports any FPI code.
+    _guides: Any = None
+    _guide_reports: dict[int, bool] = {}
     _resolver: SettingsResolver | None = None
     # The paths flake8 was given, its `--jobs` (None: auto), and the projects of this run
     # (`ProjectSession`, each project built once, from the checked file's project root,
@@ -63,7 +68,7 @@ class FastAPILintPlugin:
         # The work happens here, not in `run()`: flake8 turns an exception raised while
         # constructing a plugin (a configuration error) into a one-line message, but
         # lets one raised while iterating `run()` escape as a traceback.
-        self.diagnostics = self._check() if type(self).reports else []
+        self.diagnostics = self._check() if type(self).reports_in(filename) else []
 
     def _check(self) -> list:
         if not isinstance(self.tree, ast.Module):
@@ -200,6 +205,8 @@ class FastAPILintPlugin:
         jobs = getattr(options, "jobs", None)
         cls.jobs = None if jobs is None or getattr(jobs, "is_auto", True) else getattr(jobs, "n_jobs", None)
         cls.reports = flake8_reports_any(options)
+        cls._guides = flake8_guides(options) if cls.reports else None
+        cls._guide_reports = {}
         cls._projects = None
         named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
         selectors = [entry.upper() for entry in named if entry.upper().startswith("FPI")]
@@ -216,6 +223,20 @@ class FastAPILintPlugin:
         cls._resolver = None
         if cls.reports:
             cls.prepare_projects()
+
+    @classmethod
+    def reports_in(cls, filename: str) -> bool:
+        """Whether flake8 reports any FPI code in `filename` (its per-file ignores too)."""
+        if not cls.reports or cls._guides is None:
+            return cls.reports
+        try:
+            guide = cls._guides.style_guide_for(filename)
+            known = cls._guide_reports.get(id(guide))
+            if known is None:
+                known = cls._guide_reports[id(guide)] = flake8_reports_any(guide.decider)
+            return known
+        except Exception:
+            return True
 
     @classmethod
     def resolver(cls) -> SettingsResolver:
@@ -242,11 +263,26 @@ def flake8_reports_any(options: Any) -> bool:
     selection with every plugin's entry point, and the default ignores), asked of every
     code. A selector is a prefix, so `--select F` selects FPI codes too. Per-file ignores
     only ever drop more, so a code this rejects is reported for no file. True when the
-    options are not flake8's (a caller of the plugin's own): the plugin then checks."""
+    options are not flake8's (a caller of the plugin's own): the plugin then checks.
+    `options` may also be a `DecisionEngine` already made."""
     try:
         from flake8.style_guide import Decision, DecisionEngine
 
-        decider = DecisionEngine(options)
+        decider = options if isinstance(options, DecisionEngine) else DecisionEngine(options)
         return any(decider.decision_for(rule.code) is Decision.Selected for rule in all_rules())
     except Exception:
         return True
+
+
+def flake8_guides(options: Any) -> Any:
+    """flake8's own `StyleGuideManager` for `options` when they set `per-file-ignores`
+    (which guide applies to a file, and its decisions), else None. It is given no
+    formatter: only its choice of guide and their deciders are used."""
+    if not getattr(options, "per_file_ignores", None):
+        return None
+    try:
+        from flake8.style_guide import StyleGuideManager
+
+        return StyleGuideManager(options, None)
+    except Exception:
+        return None

@@ -244,3 +244,30 @@ def test_with_no_fpi_code_selected_no_file_is_checked(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     # (With an FPI code selected, the project is prepared as the options are parsed.)
     assert result.stdout.splitlines() == ["E9 0 False", "E9,FPI 1 True"], result.stdout + result.stderr
+
+
+def test_a_file_whose_per_file_ignores_leave_no_fpi_code_is_not_checked(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": SLEEPY, "b.py": SLEEPY, "tests/c.py": SLEEPY})
+    script = (
+        "import sys\n"
+        "from fastapi_lint.flake8_plugin import FastAPILintPlugin\n"
+        "real = FastAPILintPlugin._check\n"
+        "checked = []\n"
+        "FastAPILintPlugin._check = lambda self: checked.append(self.filename) or real(self)\n"
+        "from flake8.main.application import Application\n"
+        "for ignores in sys.argv[1:]:\n"
+        "    checked.clear()\n"
+        "    app = Application()\n"
+        "    app.run(['--isolated', '--jobs=1', '--select', 'E9,FPI', '--per-file-ignores', ignores, '.'])\n"
+        "    print('=>', ignores, sorted(checked), app.result_count)\n"
+    )
+    argv = ["b.py:FPI tests/*:FPI1", "b.py:FPI1 tests/*:F", "b.py:E"]
+    result = subprocess.run([sys.executable, "-c", script, *argv], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert [line for line in result.stdout.splitlines() if line.startswith("=>")] == [
+        # No FPI code left in b.py: not checked; tests/ may still have FPI2xx...: checked.
+        "=> b.py:FPI tests/*:FPI1 ['./a.py', './tests/c.py'] 1",
+        # FPI2xx may still be reported in b.py; `--select FPI` outweighs `F` (longer).
+        "=> b.py:FPI1 tests/*:F ['./a.py', './b.py', './tests/c.py'] 1",
+        "=> b.py:E ['./a.py', './b.py', './tests/c.py'] 2",
+    ], result.stdout + result.stderr
