@@ -21,7 +21,10 @@ the seconds, which depend on what else the cores were doing.
 - flake8 --select E9 with the plugin, and without: the same flake8 in the same
   interpreter with fastapi-lint's entry point left out of the plugins it finds (flake8
   has no switch to turn an installed plugin off, and runs every plugin whatever
-  `--select` says);
+  `--select` says; the plugin does nothing when flake8's selection has no FPI code);
+- flake8 --select E9,FPI with the plugin, cold (the cache directory removed first) and
+  warm (again, nothing changed): what the plugin costs when it reports, against the same
+  `--select E9` without it;
 - peak memory: the largest resident set of the cold run (`getrusage` of the child);
 - cache load: reading the summary and results caches in this process (their sizes too).
 """
@@ -166,6 +169,10 @@ def main() -> int:
         if not args.skip_flake8:
             measure("flake8 E9 with plugin", [PYTHON, "-m", "flake8", "--select", "E9", "--exit-zero", str(tree)])
             measure("flake8 E9 without", [PYTHON, "-c", FLAKE8_WITHOUT, "--select", "E9", "--exit-zero", str(tree)])
+            shutil.rmtree(cache, ignore_errors=True)
+            reporting = [PYTHON, "-m", "flake8", "--select", "E9,FPI", "--exit-zero", str(tree)]
+            measure("flake8 E9,FPI cold", reporting)
+            measure("flake8 E9,FPI warm", reporting)
     os.unlink(listing.name)
     shutil.rmtree(cache, ignore_errors=True)
 
@@ -181,6 +188,9 @@ def main() -> int:
     if not args.skip_flake8:
         overhead = median["flake8 E9 with plugin"] / median["flake8 E9 without"] - 1
         print(f"flake8 plugin overhead   {overhead * 100:+6.0f}%  (goal <= +25%)")
+        for state in ("cold", "warm"):
+            overhead = median[f"flake8 E9,FPI {state}"] / median["flake8 E9 without"] - 1
+            print(f"flake8 E9,FPI, {state}     {overhead * 100:+6.0f}%  (over flake8 --select E9 without the plugin)")
     print(f"peak memory (cold)       {statistics.median(peak) / 1024:6.0f} MB (goal < 300 MB)")
     summaries, results, summaries_size, results_size = (statistics.median(v) for v in zip(*load_times))
     print(f"cache load, summaries    {summaries:6.3f} s ({summaries_size / 1e6:.1f} MB)")

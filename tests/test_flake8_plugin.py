@@ -171,3 +171,103 @@ def test_the_plugin_reuses_flakes_tree_without_parsing_again(tmp_path: Path) -> 
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == f"0 [({SLEEPY_ROW}, {SLEEPY_COL - 1}, 'FPI101')]", result.stderr
+
+
+# ------------------------------------------------- flake8's selection decides whether to work
+
+
+def _flake8_in(tmp_path: Path, *selection: str) -> tuple[list[str], bool]:
+    """(the codes flake8 reports, whether a cache directory was written) for a small
+    project holding one FPI101, checked with `selection` as flake8's options."""
+    write(tmp_path, {"pyproject.toml": "[tool.fastapi-lint]\n", "app/main.py": SLEEPY, "app/__init__.py": ""})
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", f"--format={FORMAT}", *selection, "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    codes = [line.split("|")[3] for line in result.stdout.splitlines()]
+    return codes, (tmp_path / ".fastapi_lint_cache").exists()
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        ("--select", "E9"),
+        ("--select", "E9,W6"),
+        ("--extend-ignore", "FPI"),  # the default selection, less every FPI code
+        ("--select", "F", "--ignore", "FPI"),
+        ("--select", "FPI1", "--ignore", "FPI1"),  # the same length: ignoring wins
+        ("--select", "FPI9"),  # no such rule
+    ],
+)
+def test_when_flake8_reports_no_fpi_code_the_plugin_does_no_work(tmp_path: Path, selection: tuple[str, ...]) -> None:
+    codes, cache_written = _flake8_in(tmp_path, *selection)
+    assert not [code for code in codes if code.startswith("FPI")]
+    # Building the project writes its summaries into `.fastapi_lint_cache` (as the next
+    # test shows): none there, so no project was built and no file checked.
+    assert not cache_written
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        (),  # flake8's default selection: every installed plugin's codes
+        ("--select", "F"),  # a prefix of FPI
+        ("--select", "E,F"),
+        ("--select", "FPI1"),
+        ("--select", "E9", "--extend-select", "FPI"),
+        ("--select", "FPI", "--ignore", "F"),  # the longer selector wins
+        ("--extend-ignore", "FPI2"),
+    ],
+)
+def test_when_flake8_reports_an_fpi_code_the_plugin_checks(tmp_path: Path, selection: tuple[str, ...]) -> None:
+    codes, cache_written = _flake8_in(tmp_path, *selection)
+    assert "FPI101" in codes
+    assert cache_written
+
+
+def test_with_no_fpi_code_selected_no_file_is_checked(tmp_path: Path) -> None:
+    # In one process (`--jobs=1`): the plugin is constructed for the file, and returns
+    # without checking it or importing the project analysis.
+    write(tmp_path, {"a.py": SLEEPY})
+    script = (
+        "import sys\n"
+        "from fastapi_lint.flake8_plugin import FastAPILintPlugin\n"
+        "calls = []\n"
+        "FastAPILintPlugin._check = lambda self: calls.append(self.filename) or []\n"
+        "from flake8.main.application import Application\n"
+        "for selection in ('E9', 'E9,FPI'):\n"
+        "    app = Application()\n"
+        "    app.run(['--isolated', '--jobs=1', '--select', selection, 'a.py'])\n"
+        "    print(selection, len(calls), 'fastapi_lint.project' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    # (With an FPI code selected, the project is prepared as the options are parsed.)
+    assert result.stdout.splitlines() == ["E9 0 False", "E9,FPI 1 True"], result.stdout + result.stderr
+
+
+def test_a_file_whose_per_file_ignores_leave_no_fpi_code_is_not_checked(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": SLEEPY, "b.py": SLEEPY, "tests/c.py": SLEEPY})
+    script = (
+        "import sys\n"
+        "from fastapi_lint.flake8_plugin import FastAPILintPlugin\n"
+        "real = FastAPILintPlugin._check\n"
+        "checked = []\n"
+        "FastAPILintPlugin._check = lambda self: checked.append(self.filename) or real(self)\n"
+        "from flake8.main.application import Application\n"
+        "for ignores in sys.argv[1:]:\n"
+        "    checked.clear()\n"
+        "    app = Application()\n"
+        "    app.run(['--isolated', '--jobs=1', '--select', 'E9,FPI', '--per-file-ignores', ignores, '.'])\n"
+        "    print('=>', ignores, sorted(checked), app.result_count)\n"
+    )
+    argv = ["b.py:FPI tests/*:FPI1", "b.py:FPI1 tests/*:F", "b.py:E"]
+    result = subprocess.run([sys.executable, "-c", script, *argv], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert [line for line in result.stdout.splitlines() if line.startswith("=>")] == [
+        # No FPI code left in b.py: not checked; tests/ may still have FPI2xx...: checked.
+        "=> b.py:FPI tests/*:FPI1 ['./a.py', './tests/c.py'] 1",
+        # FPI2xx may still be reported in b.py; `--select FPI` outweighs `F` (longer).
+        "=> b.py:FPI1 tests/*:F ['./a.py', './b.py', './tests/c.py'] 1",
+        "=> b.py:E ['./a.py', './b.py', './tests/c.py'] 2",
+    ], result.stdout + result.stderr

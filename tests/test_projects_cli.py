@@ -3,17 +3,21 @@ cache, `--verbose`, `--no-project`, stdin, `fastapi-lint routes`, and flake8."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from cli_helpers import SLEEPY, run, run_json, write
+from cli_helpers import SLEEPY, SLEEPY_COL, SLEEPY_ROW, run, run_json, write
 from fastapi_lint.project.cache import CACHE_DIRECTORY
-from fastapi_lint.project.results import RESULTS_FILE
+from fastapi_lint.project.results import FLAKE8_RESULTS_FILE, RESULTS_FILE, ResultCache
 from project_harness import PROJECTS_DIRECTORY
+from test_flake8_plugin import FORMAT as FLAKE8_FORMAT
 from test_flake8_plugin import command_found, flake8, flake8_found
 
 
@@ -181,3 +185,88 @@ def test_flake8_workers_build_a_large_project_without_a_cache(tmp_path: Path) ->
     result = flake8("--jobs", "2", ".", cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert [line.split("|")[3] for line in result.stdout.splitlines()] == ["FPI101"]
+
+
+# flake8 in one process (`--jobs=1`), printing on stderr the files the plugin checked (its
+# results cache answers for the others).
+COUNTING_FLAKE8 = """
+import sys
+import fastapi_lint.flake8_plugin as plugin
+checked = []
+real = plugin.check_tree
+plugin.check_tree = lambda tree, source, name, *a, **k: checked.append(name) or real(tree, source, name, *a, **k)
+from flake8.main.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    print("checked", sorted(checked), file=sys.stderr)
+"""
+
+
+def counting_flake8(shop: Path) -> tuple[set, list[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", COUNTING_FLAKE8, "--isolated", "--select", "E9,FPI", "--jobs=1",
+         f"--format={FLAKE8_FORMAT}", "."],
+        cwd=shop, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    found = set()
+    for line in result.stdout.splitlines():
+        path, row, col, code, _ = line.split("|", 4)
+        found.add((str((shop / path).resolve()), int(row), int(col), code))
+    checked = ast.literal_eval(result.stderr.strip().splitlines()[-1].removeprefix("checked "))
+    return found, [name.removeprefix("./") for name in checked]
+
+
+def test_a_warm_flake8_run_checks_no_unchanged_file(shop: Path) -> None:
+    expected = command_found("--isolated", "--select", "FPI", ".", cwd=shop)
+    assert ("shop/api/items.py", 11, "FPI400") in {(Path(p).relative_to(shop).as_posix(), r, c) for p, r, _, c in expected}
+    shutil.rmtree(shop / CACHE_DIRECTORY)
+    # Cold, in flake8's worker processes: each saves the results of the files it checked
+    # into the plugin's results file, merged with the other's.
+    assert flake8_found("--select", "E9,FPI", "--jobs", "2", ".", cwd=shop) == expected
+    assert (shop / CACHE_DIRECTORY / FLAKE8_RESULTS_FILE).exists()
+    assert not (shop / CACHE_DIRECTORY / RESULTS_FILE).exists()  # the command's is its own
+    files = sorted(p.relative_to(shop).as_posix() for p in shop.rglob("*.py") if CACHE_DIRECTORY not in p.parts)
+    assert sorted(ResultCache(shop, name=FLAKE8_RESULTS_FILE).load().entries) == files
+    # Warm: the same findings, and no file checked again.
+    assert counting_flake8(shop) == (expected, [])
+    # A comment added: that file only is checked again (its summary, so the project, is the same).
+    pricing = shop / "shop/services/pricing.py"
+    pricing.write_text(pricing.read_text() + "# a comment\n")
+    assert counting_flake8(shop) == (expected, ["shop/services/pricing.py"])
+    # The shadowing route moved below the include: the project changed, and the files
+    # whose findings read what changed are checked again (FPI400 is gone from items.py).
+    main = shop / "shop/main.py"
+    text = main.read_text()
+    route = '@app.get("/items/{item_id}")\nasync def read_item(item_id: str):\n    return "read_item"\n'
+    assert route in text
+    main.write_text(text.replace(route, "").replace("app.include_router(items_router)\n",
+                                                    "app.include_router(items_router)\n\n\n" + route))
+    expected = command_found("--isolated", "--select", "FPI", ".", cwd=shop)
+    assert "FPI400" not in {code for p, _, _, code in expected if p.endswith("items.py")}
+    found, checked = counting_flake8(shop)
+    assert found == expected
+    assert "shop/main.py" in checked and "shop/api/items.py" in checked and len(checked) < len(files)
+    assert counting_flake8(shop) == (expected, [])
+
+
+def test_flake8_reads_what_it_was_given_not_the_file_for_stdin(shop: Path) -> None:
+    # `--stdin-display-name`: the text is not the file's, and must not take its cached result.
+    assert flake8_found("--select", "E9,FPI", "shop/services/pricing.py", cwd=shop) == set()
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select", "E9,FPI", f"--format={FLAKE8_FORMAT}",
+         "--stdin-display-name", "shop/services/pricing.py", "-"],
+        cwd=shop, input=SLEEPY, capture_output=True, text=True, timeout=120,
+    )
+    assert [line.split("|")[3] for line in result.stdout.splitlines()] == ["FPI101"], result.stdout + result.stderr
+
+
+def test_a_warm_flake8_run_checks_no_unchanged_file_outside_the_project(shop: Path) -> None:
+    # flake8 checks `venv/` (fastapi-lint excludes it, so it is no file of the project):
+    # checked on its own, its result is kept like the project's files' results.
+    write(shop, {"venv/tool.py": SLEEPY})
+    found, checked = counting_flake8(shop)
+    assert "venv/tool.py" in checked
+    assert (str((shop / "venv/tool.py").resolve()), SLEEPY_ROW, SLEEPY_COL, "FPI101") in found
+    assert counting_flake8(shop) == (found, [])

@@ -25,7 +25,7 @@ from .cache import SummaryCache, content_hash
 from .context import ProjectContext
 from .layout import ModuleName, is_nested_project, marker_root, module_name, pyproject_root
 from .model import ProjectModel
-from .results import ResultCache, project_digest
+from .results import RESULTS_FILE, ResultCache, project_digest
 from .summary import ModuleSummary, summarize
 
 # Below this many files to summarise, starting workers costs more than it saves.
@@ -289,6 +289,7 @@ class ProjectSession:
     # one-file run, as pre-commit's). (settings_for, use_cache, jobs, files or None) to
     # build it with.
     deferred: dict[Path, tuple] = field(default_factory=dict)
+    results_name: str = RESULTS_FILE  # the results cache's file (the flake8 plugin has its own)
     _contexts: dict[Path, ProjectContext | None] = field(default_factory=dict, repr=False)
 
     def _result_slot(self, path: Path, settings: Settings):
@@ -353,11 +354,43 @@ class ProjectSession:
         project.routing.findings()
         self.projects[root] = project
         self.caches[root] = cache
-        results = self.results.setdefault(root, ResultCache(root, enabled=use_cache).load())
+        self._contexts.clear()
+        results = self.results.get(root)
+        if results is None:
+            results = self.results[root] = ResultCache(root, enabled=use_cache, name=self.results_name).load()
         results.project_digest = project_digest(
             root, cache.contents, (project.source_prefix, sorted(project.namespace_prefixes))
         )
         results.kept = cache.files
+
+    def prepare(self, root: Path, settings_for: Callable[[Path], Settings], *, use_cache: bool = True,
+                jobs: int | None = None) -> None:
+        """Make the project at `root` ready to answer for its files: its results cache
+        loaded, and its model built, or left for when a file's result does not hold when
+        nothing it is built from changed since the last run (`tree_stamp`)."""
+        results = self.results[root] = ResultCache(root, enabled=use_cache, name=self.results_name).load()
+        files: list[Path] | None = None  # listed by this run, if it listed the tree
+        if results.enabled:
+            if results.saved_watch is not None and watch_holds(results.saved_watch):
+                # Every directory, file and configuration is as at the last run: so is
+                # the stamp, and the tree need not be listed.
+                results.stamp, results.watch, results.files = (
+                    results.saved_stamp, results.saved_watch, results.saved_files
+                )
+            else:
+                walked: list[str] = []
+                files = project_files(root, settings_for, walked)
+                results.stamp = tree_stamp(root, files)
+                results.files = tuple(path.relative_to(root).as_posix() for path in files)
+                results.watch = tree_watch(root, files, walked) if results.stamp is not None else None
+            if results.stamp is not None and results.stamp == results.saved_stamp:
+                # Nothing the model is built from changed since the last run: its project
+                # digest holds, and the model is built only if a file's result does not.
+                results.project_digest = results.saved_project
+                results.kept = set(results.files)
+                self.deferred[root] = (settings_for, use_cache, jobs, files)
+                return
+        self.load(root, settings_for, use_cache=use_cache, jobs=jobs, files=files)
 
     def load_deferred(self) -> None:
         """Build the models left for when they are needed (before checking a file, or
@@ -393,9 +426,11 @@ class ProjectSession:
             # hold only through their facts, replayed next time.
             self.results[root].store(relative, entry)
 
-    def save_results(self) -> None:
+    def save_results(self, *, merge: bool = False) -> None:
+        """`merge`: into the files as they are now (`ResultCache.save`), for a run whose
+        processes each checked some files (flake8's workers)."""
         for results in self.results.values():
-            results.save()
+            results.save(merge=merge)
 
     def context_for(self, path: Path | str) -> ProjectContext | None:
         self.load_deferred()
@@ -417,22 +452,20 @@ class ProjectSession:
             return None  # not part of the project (excluded, or a duplicate name): on its own
         return ProjectContext(project, module)
 
-    def load_for(
-        self, path: Path | str, arguments: list[str], settings_for: Callable[[Path], Settings]
-    ) -> ProjectContext | None:
-        """`context_for` a file this session has not seen yet, building its project on the
-        first use (the flake8 plugin: one session per process, files arriving one by one)."""
+    def root_for(self, path: Path | str, arguments: list[Path], settings_for: Callable[[Path], Settings], *,
+                 jobs: int | None = None) -> Path | None:
+        """The project root of a file this session has not seen yet, its project prepared
+        on the first use (the flake8 plugin: files arrive one by one, in each of flake8's
+        processes). `arguments`: the paths the run was given, resolved."""
         path = Path(path).resolve()
         if path not in self.roots:
-            root = project_root_for(path, [Path(a).resolve() for a in arguments])
+            root = project_root_for(path, arguments)
             if root is None:
                 return None
             self.roots[path] = root
-            if root not in self.projects:
-                # One process at a time: flake8 runs its own worker processes.
-                self.projects[root], self.caches[root] = load_project(root, settings_for, jobs=1)
-                self._contexts.clear()
-        return self.context_for(path)
+            if root not in self.results:
+                self.prepare(root, settings_for, jobs=jobs)
+        return self.roots[path]
 
     def refreshed(self, changed: list[Path]) -> set[Path]:
         """Summarise the `changed` files again (`--fix` wrote them) in place; the roots of
@@ -522,29 +555,7 @@ def prepare_projects(
         if root is not None:
             session.roots[path] = root
     for root in sorted(set(session.roots.values())):
-        results = session.results[root] = ResultCache(root, enabled=use_cache).load()
-        files: list[Path] | None = None  # listed by this run, if it listed the tree
-        if results.enabled:
-            if results.saved_watch is not None and watch_holds(results.saved_watch):
-                # Every directory, file and configuration is as at the last run: so is
-                # the stamp, and the tree need not be listed.
-                results.stamp, results.watch, results.files = (
-                    results.saved_stamp, results.saved_watch, results.saved_files
-                )
-            else:
-                walked: list[str] = []
-                files = project_files(root, settings_for, walked)
-                results.stamp = tree_stamp(root, files)
-                results.files = tuple(path.relative_to(root).as_posix() for path in files)
-                results.watch = tree_watch(root, files, walked) if results.stamp is not None else None
-            if results.stamp is not None and results.stamp == results.saved_stamp:
-                # Nothing the model is built from changed since the last run: its project
-                # digest holds, and the model is built only if a file's result does not.
-                results.project_digest = results.saved_project
-                results.kept = set(results.files)
-                session.deferred[root] = (settings_for, use_cache, jobs, files)
-                continue
-        session.load(root, settings_for, use_cache=use_cache, jobs=jobs, files=files)
+        session.prepare(root, settings_for, use_cache=use_cache, jobs=jobs)
     return session
 
 

@@ -1,7 +1,10 @@
 """Each file's diagnostics cached on disk, so that a warm run checks only what changed.
 
 One pickle per project, `<root>/.fastapi_lint_cache/results.pickle`: for each file (by its
-path relative to the root) the diagnostics of its last check and what they depended on:
+path relative to the root) the diagnostics of its last check and what they depended on.
+The flake8 plugin keeps its own, `flake8-results.pickle`, the same but for its
+diagnostics, which are those before `# noqa` (flake8 applies it itself, with its own
+rules), keyed by the text flake8 parsed:
 
 - `content`: the digest of the file's bytes;
 - `settings`: the digest of the settings that apply to it (rule selection and options,
@@ -33,7 +36,9 @@ raises: a missing, truncated, corrupt or other-version file is an empty cache. W
 atomic (a temporary file in the same directory, then `os.replace`): a concurrent run reads
 either the old or the new file, never half of one; when two runs write at once, the last
 one wins and the other's new entries are simply checked again next time. Entries of files
-no longer in the project are dropped on every save.
+no longer in the project are dropped on every save. The processes of one flake8 run each
+check some of the files: each saves with `merge`, its new entries into the file as it is
+then, read again under a lock (`flock`, where there is one).
 """
 
 from __future__ import annotations
@@ -42,13 +47,15 @@ import hashlib
 import io
 import os
 import pickle
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .cache import CACHE_DIRECTORY, code_version
 
 RESULTS_FILE = "results.pickle"
+FLAKE8_RESULTS_FILE = "flake8-results.pickle"
 FORMAT = 3  # 3: entries pickled one by one
 
 
@@ -85,6 +92,9 @@ class ResultEntry:
 class ResultCache:
     root: Path
     enabled: bool = True
+    # The command's file; the flake8 plugin keeps its own (`FLAKE8_RESULTS_FILE`): its
+    # diagnostics are those before `# noqa`, which flake8 applies itself.
+    name: str = RESULTS_FILE
     entries: dict[str, ResultEntry] = field(default_factory=dict)
     project_digest: str | None = None  # None: the project changed during the run (--fix)
     kept: set[str] | None = None  # the project's files, for pruning
@@ -100,10 +110,11 @@ class ResultCache:
     hits: int = 0
     misses: int = 0
     _dirty: bool = False
+    _changed: set[str] = field(default_factory=set)  # entries stored or updated since loading
 
     @property
     def path(self) -> Path:
-        return self.root / CACHE_DIRECTORY / RESULTS_FILE
+        return self.root / CACHE_DIRECTORY / self.name
 
     def load(self) -> ResultCache:
         if not self.enabled:
@@ -154,15 +165,42 @@ class ResultCache:
                 # the same tree can then take without replaying them (or building the model).
                 entry.project = self.project_digest
                 self._dirty = True
+                self._changed.add(relative)
         return entry
 
     def store(self, relative: str, entry: ResultEntry) -> None:
         self.entries[relative] = entry
         self._dirty = True
+        self._changed.add(relative)
 
-    def save(self) -> None:
+    def save(self, *, merge: bool = False) -> None:
+        """Write the file when something changed. `merge`: several processes of one run
+        each checked some of the files (flake8's workers), and each saves what it changed
+        into the file as it is now (read again under a lock), not over it."""
         if not self.enabled:
             return
+        if merge:
+            stamp = (self.stamp, self.project_digest) if self.stamp and self.project_digest else (None, None)
+            if not self._changed and stamp == (self.saved_stamp, self.saved_project):
+                return
+            with _locked(self.path.parent / f"{self.name}.lock"):
+                ours = {name: self.entries[name] for name in self._changed if name in self.entries}
+                current = ResultCache(self.root, name=self.name).load()
+                self.entries = {**current.entries, **ours}
+                if self.kept is not None:
+                    # flake8 checks files the project leaves out (its excludes are not
+                    # fastapi-lint's, nor is `.gitignore` read): their entries stay while
+                    # the files do, or each run would check them again.
+                    outside = {name for name in self.entries if name not in self.kept}
+                    self.kept = self.kept | {name for name in outside if (self.root / name).is_file()}
+                self.saved_stamp, self.saved_project = current.saved_stamp, current.saved_project
+                self._dirty = bool(ours)
+                self._save()
+            self._changed.clear()
+            return
+        self._save()
+
+    def _save(self) -> None:
         if self.kept is not None:
             gone = [name for name in self.entries if name not in self.kept]
             for name in gone:
@@ -176,7 +214,7 @@ class ResultCache:
                 and (watch is None or (self.watch, self.files) == (self.saved_watch, self.saved_files))):
             return
         directory = self.path.parent
-        temporary = directory / f"{RESULTS_FILE}.{os.getpid()}.tmp"
+        temporary = directory / f"{self.name}.{os.getpid()}.tmp"
         try:
             directory.mkdir(exist_ok=True)
             with open(temporary, "wb") as handle:
@@ -196,6 +234,27 @@ class ResultCache:
         self._dirty = False
         self.saved_stamp, self.saved_project = stamp if stamp is not None else (None, None)
         _, self.saved_watch, self.saved_files = watch if watch is not None else (None, None, None)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (created) while the block runs, where the system offers
+    `flock`; elsewhere, and when the directory cannot be written, no lock (the last
+    writer wins, and the other's entries are checked again next time)."""
+    try:
+        import fcntl
+
+        path.parent.mkdir(exist_ok=True)
+        handle = open(path, "a")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        yield
 
 
 def digest_of(text: str) -> str:
