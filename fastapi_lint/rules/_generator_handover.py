@@ -29,10 +29,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from ..project.facts import read_beyond_facts
-from ..project.summary import FunctionSummary
 from ..semantic.names import OFFLOADING_CALLS, canonical
-from ..source import SourceDecodeError, decode_source
+from ..source import SourceDecodeError, decode_source, parse_module
 
 GENERATOR_TAKERS = OFFLOADING_CALLS | {
     "starlette.concurrency.iterate_in_threadpool",
@@ -91,6 +89,8 @@ class GeneratorHandover:
         """Calling `qualname` builds a generator (or a `@contextmanager`'s context manager):
         running that call in a thread runs none of the body, so no offloading fix fits it."""
         callee = self.whole.callable_summary(qualname) if qualname else None
+        from ..project.summary import FunctionSummary  # here: detection imports no project code
+
         return isinstance(callee, FunctionSummary) and not callee.is_async and callee.yields > 0
 
     def _parse(self, module) -> tuple[dict, dict] | None:
@@ -108,9 +108,11 @@ class GeneratorHandover:
             if root is None:
                 return None
             # Not a summary: the diagnostics cache cannot replay this read.
+            from ..project.facts import read_beyond_facts
+
             read_beyond_facts(self.whole)
             try:
-                tree = ast.parse(decode_source((Path(root) / module.path).read_bytes()))
+                tree = parse_module(decode_source((Path(root) / module.path).read_bytes()))
             except (OSError, SyntaxError, ValueError, SourceDecodeError):
                 return None
         calls: dict[tuple[int, ...], ast.Call] = {}
