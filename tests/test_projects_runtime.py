@@ -34,8 +34,9 @@ from project_harness import all_projects
 # `served` has no shadowing to check; test_served_scope.py runs its application, and
 # test_path_params_runtime.py runs `casefile`'s. `deps` cannot be imported at all, by
 # design: its `Depends(get_db())` (FPI600) is a TypeError when the route is declared, which
-# test_deps_project_fails_at_import checks.
-PROJECTS = [p for p in all_projects() if p.name not in ("served", "casefile", "deps")]
+# test_deps_project_fails_at_import checks. `streams` has no shadowing either, and its
+# routes stream files; its marked lines are checked with every project in test_projects.py.
+PROJECTS = [p for p in all_projects() if p.name not in ("served", "casefile", "deps", "streams")]
 _SAMPLES = {"int": "4711", "float": "2.5", "path": "zz/zz", "uuid": "12345678-1234-5678-1234-567812345678"}
 
 
