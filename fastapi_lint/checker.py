@@ -76,8 +76,8 @@ class Checker(FastAPIRegistration):
         # (`include_router`, `.routes` passed or extended): the summary counts the ones
         # it did not model, from this list rather than from another walk of the tree.
         self.route_list_edits: list[ast.AST] = []
-        # The `if`s whose body the walk is in, with the function each belongs to.
-        # (an `if`, or an early-exit `if` and the statements after it) with its function.
+        # The `if`s whose body the walk is in, and the early-exit `if`s whose block it is
+        # in after them (as `(if, the statements after it)`), each with its function.
         self._open_ifs: list[tuple[ast.If | tuple[ast.If, list[ast.stmt]], FunctionScope]] = []
         self._http_raisers: set[ast.AST] = set()  # see `SemanticModel.http_raisers`
         self._handlers: dict[type, Callable[[ast.AST], None]] = {}

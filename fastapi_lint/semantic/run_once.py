@@ -9,7 +9,8 @@ async rules follow chains through such calls as if they were free (FPI110, FPI12
 What the code must show, and nothing else counts:
 
 - a guarded lazy initialisation: the call is in the body of an `if` whose test reads a
-  name the body assigns, or it follows, in the same block, an `if` without `else` whose
+  name the body assigns, or it follows, in the same block (a function's body or an
+  `if`'s; not yet a loop's, `with`'s or `try`'s), an `if` without `else` whose
   body returns (`if _client is not None: return _client`) and whose test reads a name
   the statements after it assign; where that name outlives the call and is shared by every
   caller: a class attribute (`cls._client`, `Settings._instance`), a `global`/`nonlocal`
