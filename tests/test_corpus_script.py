@@ -121,9 +121,12 @@ def report(*args: str) -> dict:
 @pytest.fixture(scope="module")
 def repos(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("corpus")
-    alpha = write(root / "alpha", {"app.py": ALPHA})
+    # FPI120 is not in the default selection: the repositories' configuration selects it.
+    config = '[tool.fastapi-lint]\nextend-select = ["FPI120"]\n'
+    alpha = write(root / "alpha", {"app.py": ALPHA, "pyproject.toml": config})
     beta = write(root / "beta", {
         "main.py": BETA_MAIN, "routes/slow.py": NEVER_AWAITS, "routes/wait.py": WAITS, "pkg/bad.py": "def broken(:\n",
+        "pyproject.toml": config,
     })
     return alpha, beta
 

@@ -36,7 +36,7 @@ class AsyncFunctionNeverAwaits(Rule):
     Not in the default selection: most `async def`s that never await are harmless
     (cheap work, or an interface that requires a coroutine), and on 15 real FastAPI
     applications 1 of 21 judged findings was worth changing. Select it to audit a code
-    base; FPI120 covers routes and dependencies that never await and may block.
+    base; FPI120 (also opt-in) covers routes and dependencies that never await and may block.
 
     Not reported, because `async` is required or meaningful there: async generators,
     `@abstractmethod` and `@overload` functions, methods of classes that derive from

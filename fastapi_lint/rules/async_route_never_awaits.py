@@ -34,6 +34,14 @@ class AsyncRouteNeverAwaits(Rule):
     (`Depends()`, `Query()`, `Header()`, ..., or a `Request`, `WebSocket` or
     `BackgroundTasks` parameter), since it is usually registered elsewhere.
 
+    Not in the default selection: on 23 real FastAPI applications (the default run
+    judged in `docs/judged/2026-12-07-current.tsv`) it found 4 functions and 2 were right;
+    the other 2 name a chain that runs only when a setting is unset (mlflow's
+    `get_tracking_uri() -> os.scandir()`, which a configured server never reaches), a
+    condition the model does not see. The blocking calls it would name are reported by
+    FPI100-FPI110 where they are; select it to also find the endpoints that may block
+    through calls those rules do not catalogue.
+
     ## Why is this bad?
     FastAPI runs an `async def` endpoint or dependency on the event loop, and a plain
     `def` one in a worker thread. An `async def` that never awaits gains nothing from
@@ -171,6 +179,9 @@ class AsyncRouteNeverAwaits(Rule):
     code = "FPI120"
     async_code = True
     name = "async-route-never-awaits"
+    # 2 of 4 findings right on 23 real applications (see the docstring): below the 90%
+    # the default selection asks for.
+    default_enabled = False
     options = (
         Option("unknown-calls-are-evidence", False,
                "Report a function for a call of unknown cost in its own body too."),
