@@ -16,7 +16,7 @@ from typing import Any
 from . import catalog
 from .fastapi_model import RouterObject, Route
 from .names import PYDANTIC_BASES, canonical
-from .run_once import declared_persistent, is_lazy_guard, is_memoised
+from .run_once import declared_persistent, is_lazy_guard, is_memoised, looked_up_names
 from .scopes import Binding, ClassScope, FunctionScope, Scope
 from ..source import parse_module
 
@@ -379,7 +379,7 @@ class SemanticModel:
                     isinstance(item, ast.FunctionDef) and item.name == "__new__" for item in owner.node.body
                 )
                 found = self._lazy_guards[key] = is_lazy_guard(
-                    statement, persistent, shared_self, self.may_walrus, assigning
+                    statement, persistent, shared_self, self.may_walrus, assigning, lambda: looked_up_names(node)
                 )
             if found:
                 return True

@@ -9,7 +9,9 @@ async rules follow chains through such calls as if they were free (FPI110, FPI12
 What the code must show, and nothing else counts:
 
 - a guarded lazy initialisation: the call is in the body of an `if` whose test reads a
-  name the body assigns, or it follows, in the same block (a function's body or an
+  name the body assigns (or a local read from a shared container the body stores into:
+  `client = cls._pool.get(key)`, then `if client is None: ... cls._pool[key] = client`),
+  or it follows, in the same block (a function's body or an
   `if`'s; not yet a loop's, `with`'s or `try`'s), an `if` without `else` whose
   body returns (`if _client is not None: return _client`) and whose test reads a name
   the statements after it assign; where that name outlives the call and is shared by every
@@ -46,6 +48,7 @@ def is_lazy_guard(
     shared_self: bool,
     walrus: bool = True,
     assigning: list[ast.stmt] | None = None,
+    looked_up: Callable[[], dict[str, str]] | None = None,
 ) -> bool:
     """Whether `statement`, an `if` of a function's own body, guards a lazy
     initialisation, so that the calls of its body run once. `persistent`: gives the
@@ -55,11 +58,16 @@ def is_lazy_guard(
     (`:=`), so expressions are searched for assignments too. `assigning`: where the
     guarded name must be assigned, when not in the `if`'s body: for an early exit
     (`if _x is not None: return _x`), the statements after it, whose calls it guards.
-    (The checker records which `if`s each call is under or after, so no function is
-    walked for this unless one of its calls is.)"""
+    `looked_up`: gives the function's `looked_up_names`, so that a test of a local read
+    from a shared container (`x = cls._pool.get(key)`, then `if x is None:`) reads that
+    container. (The checker records which `if`s each call is under or after, so no
+    function is walked for this unless one of its calls is.)"""
     read = {_key(node) for node in ast.walk(statement.test)} - {None}
     if not read:
         return False
+    if looked_up is not None and any("." not in key for key in read):
+        aliases = looked_up()
+        read |= {aliases[key] for key in read if key in aliases}
 
     def shared(key: str | None) -> bool:
         if key is None or key not in read:
@@ -76,6 +84,25 @@ def is_lazy_guard(
             if isinstance(target, ast.Subscript) and shared(_key(target.value)):
                 return True
     return False
+
+
+def looked_up_names(function: ast.AST) -> dict[str, str]:
+    """Locals of `function` assigned an item of another value: `x = cls._pool.get(key)` or
+    `x = _cache[key]` gives {"x": "cls._pool"} / {"x": "_cache"}."""
+    found: dict[str, str] = {}
+    for node in _own_statement_nodes(function.body):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            continue
+        value = node.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get":
+            container = _key(value.func.value)
+        elif isinstance(value, ast.Subscript):
+            container = _key(value.value)
+        else:
+            continue
+        if container is not None:
+            found[node.targets[0].id] = container
+    return found
 
 
 def exits_early(statement: ast.stmt) -> bool:
