@@ -95,7 +95,8 @@ class ResultCache:
     # The command's file; the flake8 plugin keeps its own (`FLAKE8_RESULTS_FILE`): its
     # diagnostics are those before `# noqa`, which flake8 applies itself.
     name: str = RESULTS_FILE
-    entries: dict[str, ResultEntry] = field(default_factory=dict)
+    # An entry as read from the file is its pickle, unpickled when asked for (`entry`).
+    entries: dict[str, ResultEntry | bytes] = field(default_factory=dict)
     project_digest: str | None = None  # None: the project changed during the run (--fix)
     kept: set[str] | None = None  # the project's files, for pruning
     stamp: str | None = None  # this run's tree stamp (`build.tree_stamp`), None: unknown

@@ -67,6 +67,7 @@ class SemanticModel:
     may_walrus: bool = True  # `:=` may be written in the module (set by the checker)
     _lazy_guards: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)  # (id(if), early exit)
     _persistent: dict[ast.AST, set[str]] = field(default_factory=dict, repr=False)  # by function node
+    _looked_up: dict[ast.AST, dict[str, str]] = field(default_factory=dict, repr=False)  # by function node
     # `role_of`'s last resort, by function node: several rules ask for every function.
     _injected: dict[ast.AST, bool] = field(default_factory=dict, repr=False)
     # The functions and classes with `raise HTTPException(...)` in them (nested scopes
@@ -359,6 +360,11 @@ class SemanticModel:
         guards = self.call_guards.get(id(call))
         if not guards:
             return False
+        node = function.node
+        owner = function.class_scope
+        shared_self = owner is not None and isinstance(owner.node, ast.ClassDef) and any(
+            isinstance(item, ast.FunctionDef) and item.name == "__new__" for item in owner.node.body
+        )
         for guard in guards:
             # An `if` guards its body; an early-exit `if` (with the statements after it)
             # guards what follows it.
@@ -366,24 +372,25 @@ class SemanticModel:
             key = (id(statement), assigning is not None)
             found = self._lazy_guards.get(key)
             if found is None:
-                node = function.node
-
-                def persistent() -> set[str]:
-                    names = self._persistent.get(node)
-                    if names is None:
-                        names = self._persistent[node] = declared_persistent(node)
-                    return names
-
-                owner = function.class_scope
-                shared_self = owner is not None and isinstance(owner.node, ast.ClassDef) and any(
-                    isinstance(item, ast.FunctionDef) and item.name == "__new__" for item in owner.node.body
-                )
                 found = self._lazy_guards[key] = is_lazy_guard(
-                    statement, persistent, shared_self, self.may_walrus, assigning, lambda: looked_up_names(node)
+                    statement,
+                    lambda: self._function_fact(self._persistent, node, declared_persistent),
+                    shared_self,
+                    self.may_walrus,
+                    assigning,
+                    lambda: self._function_fact(self._looked_up, node, looked_up_names),
                 )
             if found:
                 return True
         return False
+
+    @staticmethod
+    def _function_fact(memo: dict, node: ast.AST, compute):
+        """`compute(node)`, once per function: each walks the whole function."""
+        found = memo.get(node)
+        if found is None:
+            found = memo[node] = compute(node)
+        return found
 
     def is_memoised(self, function: FunctionScope) -> bool:
         """`@functools.cache` / `@lru_cache(...)`: its body runs once per arguments."""

@@ -148,24 +148,16 @@ def _key(node: ast.AST) -> str | None:
     return None
 
 
-def _own_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
-    """Every node of `body`, in source order, not entering nested scopes."""
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _SCOPE_NODES):
-            continue
-        # `ast.iter_child_nodes`, inlined: this loop visits every node of every function.
-        children = []
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                children.append(value)
-            elif isinstance(value, list):
-                children.extend(item for item in value if isinstance(item, ast.AST))
-        children.reverse()
-        stack.extend(children)
+def _child_nodes(node: ast.AST) -> list[ast.AST]:
+    # `ast.iter_child_nodes`, inlined: this runs for every node of every function walked.
+    children: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            children.append(value)
+        elif isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+    return children
 
 
 # The fields of a statement that hold statements (`ast.ExceptHandler` and `match_case`
@@ -173,19 +165,32 @@ def _own_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def _own_statement_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
-    """The statements of `body`, nested blocks included, not entering nested scopes nor
-    expressions: what `_own_nodes` yields that can assign, when no `:=` is written."""
+def _child_statements(node: ast.AST) -> list[ast.AST]:
+    children: list[ast.AST] = []
+    for name in _BODY_FIELDS:
+        value = getattr(node, name, None)
+        if value:
+            children.extend(value)
+    return children
+
+
+def _own(body: list[ast.stmt], children: Callable[[ast.AST], list[ast.AST]]) -> Iterable[ast.AST]:
+    """`body` and what `children` gives below it, in source order, not entering nested
+    scopes."""
     stack: list[ast.AST] = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, _SCOPE_NODES):
-            continue
-        children = []
-        for name in _BODY_FIELDS:
-            value = getattr(node, name, None)
-            if value:
-                children.extend(value)
-        children.reverse()
-        stack.extend(children)
+        if not isinstance(node, _SCOPE_NODES):
+            stack.extend(reversed(children(node)))
+
+
+def _own_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
+    """Every node of `body`, in source order, not entering nested scopes."""
+    return _own(body, _child_nodes)
+
+
+def _own_statement_nodes(body: list[ast.stmt]) -> Iterable[ast.AST]:
+    """The statements of `body`, nested blocks included, not entering nested scopes nor
+    expressions: what `_own_nodes` yields that can assign, when no `:=` is written."""
+    return _own(body, _child_statements)
