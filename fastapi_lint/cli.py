@@ -26,7 +26,6 @@ import time
 from typing import TextIO
 
 from . import __version__
-from .checker import check_source
 from .config import ASYNC_SCOPES, CliOverrides, ConfigError, SettingsResolver, check_selectors
 from .diagnostics import Diagnostic, Location
 from .discovery import excluded_with_parents, find_python_files
@@ -37,9 +36,8 @@ from .output import (
     COMPLETE_FIX_FORMATS, FORMATS, SOURCE_FORMATS, TEXT_FORMATS, FixStatus, FixSummary, display_path, fix_summary,
     format_diagnostics, format_statistics, statistics, summary_text,
 )
-from .rules import all_rules, rule_by_code_or_name
 from .project.routes import add_project_arguments, routes_command, session_for_check
-from .runner import Run, check_files, complete
+from .runner import Run, check_files, check_source, complete
 from .source import decode_source
 
 SUBCOMMANDS = ("check", "rule", "rules", "routes", "server")
@@ -368,6 +366,8 @@ def rule_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.all == bool(args.rule):
         raise UsageError("give one rule code or name (e.g. `fastapi-lint rule FPI101`), or --all")
+    from .rules import all_rules, rule_by_code_or_name
+
     if args.all:
         rules = list(all_rules())
     else:
@@ -387,6 +387,8 @@ def rules_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="fastapi-lint rules", description="List every rule.")
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
+    from .rules import all_rules
+
     rules = all_rules()
     if args.output_format == "json":
         payload = [{k: v for k, v in _rule_json(r).items() if k != "explanation"} for r in rules]

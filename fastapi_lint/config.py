@@ -39,7 +39,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from .patterns import absolute
-from .rules import all_rules
+from .rules import rule_index
 from .settings import FixableSelection, RuleSelection, Settings
 
 TABLE = "fastapi-lint"
@@ -101,7 +101,7 @@ class CliOverrides:
 
 def check_selectors(codes: list[str], where: str) -> list[str]:
     """Validate rule selectors (`ALL`, `FPI`, `FPI1`, `FPI100`); return them upper-cased."""
-    rules = all_rules()
+    rules = rule_index()
     checked = []
     for raw in codes:
         code = raw.strip().upper()
@@ -157,8 +157,7 @@ class ProjectConfig:
 
 
 def _rule_table(config: ProjectConfig, name: str, table: Any, where: str) -> None:
-    rules = {rule.name: rule for rule in all_rules()}
-    rule = rules[name]
+    rule = next(info for info in rule_index() if info.name == name).load()
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table of options, got {_describe(table)}")
     options = {option.name: option for option in rule.options}
@@ -175,7 +174,7 @@ def _rule_table(config: ProjectConfig, name: str, table: Any, where: str) -> Non
 
 
 def _read_table(config: ProjectConfig, table: dict[str, Any], where: str, allowed: tuple[str, ...]) -> None:
-    rule_names = {rule.name for rule in all_rules()}
+    rule_names = {rule.name for rule in rule_index()}
     for key, value in table.items():
         key_where = f"{where}.{key}"
         if key in rule_names:

@@ -30,9 +30,16 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import __version__
-from .checker import check_tree
 from .config import ASYNC_SCOPES, CliOverrides, ConfigError, SettingsResolver
-from .rules import all_rules
+from .rules import rule_index
+
+
+def check_tree(*args, **kwargs):
+    """`checker.check_tree`, imported when a file is first checked: flake8 imports every
+    plugin it finds, also for `--select E9`, and the checker brings every rule."""
+    from .checker import check_tree as check
+
+    return check(*args, **kwargs)
 
 
 class FastAPILintPlugin:
@@ -216,7 +223,7 @@ class FastAPILintPlugin:
         cls.flake8_selected = tuple(
             sorted(
                 rule.code
-                for rule in all_rules()
+                for rule in rule_index()
                 if not rule.default_enabled and any(rule.code.startswith(s) for s in selectors)
             )
         )
@@ -269,7 +276,7 @@ def flake8_reports_any(options: Any) -> bool:
         from flake8.style_guide import Decision, DecisionEngine
 
         decider = options if isinstance(options, DecisionEngine) else DecisionEngine(options)
-        return any(decider.decision_for(rule.code) is Decision.Selected for rule in all_rules())
+        return any(decider.decision_for(rule.code) is Decision.Selected for rule in rule_index())
     except Exception:
         return True
 

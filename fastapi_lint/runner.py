@@ -20,12 +20,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checker import check_source
 from .config import ConfigError, SettingsResolver
 from .diagnostics import Diagnostic, Location
 from .fixes import with_settings_applied
 from .output import display_path
 from .source import SourceDecodeError, decode_source
+
+def check_source(data, filename, settings=None, *, project=None):
+    """`checker.check_source`, imported when a file is first checked: the checker brings
+    every rule and the semantic model, which a run answered from the result cache never
+    needs (pre-commit's on an unchanged file)."""
+    from .checker import check_source as check
+
+    return check(data, filename, settings, project=project)
+
 
 # Below this many files, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 100

@@ -13,12 +13,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .fixes import Applicability
 from .patterns import PatternSet, absolute
-from .rules import Rule, all_rules
+from .rules import RuleInfo, rule_index
 from .test_code import is_test_file
+
+if TYPE_CHECKING:
+    from .rules import Rule
 
 DEFAULT_SELECT = ("FPI",)
 
@@ -47,7 +50,7 @@ class RuleSelection:
     # True when `select` is the built-in default, not something the user wrote.
     default_select: bool = False
 
-    def decide(self, rule: type[Rule]) -> bool | None:
+    def decide(self, rule: RuleInfo | type[Rule]) -> bool | None:
         """True/False when this layer says something about `rule`, else None."""
         written = [*(() if self.default_select else (self.select or ())), *self.extend_select]
         selected = _strength(rule, written)
@@ -59,7 +62,7 @@ class RuleSelection:
         return selected > ignored
 
 
-def _strength(rule: type[Rule], entries: tuple[str, ...] | list[str]) -> int:
+def _strength(rule: RuleInfo | type[Rule], entries: tuple[str, ...] | list[str]) -> int:
     return _code_strength(rule.code, entries)
 
 
@@ -154,15 +157,18 @@ class Settings:
         )
         return [base] if self.overrides is None else [base, self.overrides]
 
-    def is_selected(self, rule: type[Rule]) -> bool:
+    def is_selected(self, rule: RuleInfo | type[Rule]) -> bool:
         return _through_layers(
             self._layers(), lambda layer: layer.decide(rule), lambda layer: layer.select is not None, start=False
         )
 
-    def selected_rules(self) -> list[type[Rule]]:
+    def _selected(self) -> list[RuleInfo]:
         if "selected" not in self._cache:
-            self._cache["selected"] = [rule for rule in all_rules() if self.is_selected(rule)]
+            self._cache["selected"] = [rule for rule in rule_index() if self.is_selected(rule)]
         return self._cache["selected"]
+
+    def selected_rules(self) -> list[type[Rule]]:
+        return [rule.load() for rule in self._selected()]
 
     @property
     def anchor(self) -> Path:
@@ -189,14 +195,22 @@ class Settings:
         return codes
 
     def enabled_rules(self, filename: str | None = None) -> list[type[Rule]]:
-        rules = self.selected_rules()
+        """The rules that run on `filename` (all selected ones: None), their modules imported."""
+        return [rule.load() for rule in self._enabled(filename)]
+
+    def enabled_codes(self, filename: str | None = None) -> tuple[str, ...]:
+        """The codes of `enabled_rules`, without importing a rule."""
+        return tuple(rule.code for rule in self._enabled(filename))
+
+    def _enabled(self, filename: str | None) -> list[RuleInfo]:
+        rules = self._selected()
         if filename is None:
-            return list(rules)
+            return rules
         if self.async_scope != "all" and is_test_file(filename, self.anchor):
             rules = [rule for rule in rules if not (rule.async_code or rule.skips_test_code)]
         file_ignores = [e.strip().upper() for e in self.ignored_for_file(filename)]
         if not file_ignores:
-            return list(rules)
+            return rules
         return [
             rule
             for rule in rules

@@ -4,6 +4,7 @@ nothing; on 0.95 and later, or when the version is unknown, it reports."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,30 @@ def test_the_installed_fastapi_comes_before_the_pin(tmp_path: Path) -> None:
     installed = _fastapi_version._installed()
     assert installed is not None and installed >= (0, 95)
     assert codes(str(tmp_path / "main.py")) == ["FPI304", "FPI304"]
+
+
+def test_the_installed_version_is_the_first_fastapi_dist_info_on_the_path(tmp_path: Path, monkeypatch) -> None:
+    """`_installed` reads the version from a `fastapi-<version>.dist-info` directory's name,
+    the first on `sys.path`, as `importlib.metadata` finds it; other projects named
+    `fastapi_*` are not FastAPI; a directory that names no version is left to
+    `importlib.metadata` (False)."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for directory, names in ((first, ["fastapi_users-15.0.5.dist-info", "fastapi_cli-0.0.7.dist-info"]),
+                             (second, ["fastapi-0.94.1.dist-info", "FastAPI-0.200.0.dist-info"])):
+        for name in names:
+            (directory / name).mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing"), str(first), str(second)])
+    assert _fastapi_version._dist_info_version() in ((0, 94, 1), (0, 200, 0))  # listing order decides
+    (first / "fastapi-0.95.0.dist-info").mkdir()
+    assert _fastapi_version._dist_info_version() == (0, 95, 0)
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "egg")])
+    (tmp_path / "egg" / "fastapi.egg-info").mkdir(parents=True)
+    assert _fastapi_version._dist_info_version() is False
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing")])
+    assert _fastapi_version._dist_info_version() is None
+
+
+def test_the_installed_version_agrees_with_importlib_metadata() -> None:
+    from importlib import metadata
+
+    assert _fastapi_version._dist_info_version() == _fastapi_version.parse_version(metadata.version("fastapi"))

@@ -318,3 +318,31 @@ def test_an_unchanged_tree_is_not_listed_again_and_an_added_file_is_seen(shop: P
     main(["shop/api/items.py"])
     capsys.readouterr()
     assert listed == [shop.resolve()]
+
+
+def test_a_one_file_run_answered_from_the_cache_imports_no_rule(shop: Path) -> None:
+    # Pre-commit's run on an unchanged file: the settings choose the rules from the rule
+    # index (`rules/_index.py`), the result comes from the cache, and neither the checker,
+    # a rule, the semantic model nor `importlib.metadata` (the FastAPI version is read from
+    # its `.dist-info` directory's name) is imported: importing them was most of its time.
+    import subprocess
+    import sys
+
+    _same_as_cold(shop, ".")
+    _backdate(shop)
+    _same_as_cold(shop, ".")
+    code, output = _cold(shop, "shop/api/items.py")
+    script = (
+        "import sys\n"
+        "from fastapi_lint.cli import main\n"
+        "code = main(['shop/api/items.py'])\n"
+        "heavy = [m for m in sys.modules if m.startswith(('fastapi_lint.checker', 'fastapi_lint.semantic',"
+        " 'fastapi_lint.project.model', 'importlib.metadata')) or (m.startswith('fastapi_lint.rules.')"
+        " and m not in ('fastapi_lint.rules._index', 'fastapi_lint.rules._fastapi_version',"
+        " 'fastapi_lint.rules._option'))]\n"
+        "print('imported:', sorted(heavy), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=shop, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (code, output)
+    assert "imported: []" in result.stderr, result.stderr

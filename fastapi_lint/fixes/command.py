@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..checker import check_source
 from ..config import SettingsResolver
 from ..output import display_path
-from ..runner import FixMode, Run, unified_diff
+from ..runner import FixMode, Run, check_source, unified_diff
 from ..settings import Settings
 from ..source import SourceDecodeError
 from . import with_settings_applied

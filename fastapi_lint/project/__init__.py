@@ -12,10 +12,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .build import ProjectSession, load_project, prepare_projects
-from .context import ProjectContext
 from .layout import ModuleName, find_project_root, module_name
-from .model import ProjectModel
 
 __all__ = [
     "ModuleName",
@@ -27,3 +27,17 @@ __all__ = [
     "module_name",
     "prepare_projects",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The model and the context are imported on first use: a run answered from the result
+    # cache needs neither (`build.py`).
+    if name == "ProjectContext":
+        from .context import ProjectContext
+
+        return ProjectContext
+    if name == "ProjectModel":
+        from .model import ProjectModel
+
+        return ProjectModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,18 +15,21 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..checker import Checker, _recursion_limit
-from ..diagnostics import SourceLines
-from ..settings import Settings
-from ..source import decode_source, parse_module
 from .cache import SummaryCache, content_hash
-from .context import ProjectContext
 from .layout import ModuleName, is_nested_project, marker_root, module_name, pyproject_root
-from .model import ProjectModel
 from .results import RESULTS_FILE, ResultCache, project_digest
-from .summary import ModuleSummary, summarize
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from .context import ProjectContext
+    from .model import ProjectModel
+    from .summary import ModuleSummary
+
+# The checker, the model and the summaries are imported where a project is built: a run
+# whose results all come from the cache (`ProjectSession.prepare`, `cached_result`) builds
+# none, and importing them would be most of its time.
 
 # Below this many files to summarise, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 100
@@ -34,6 +37,12 @@ PARALLEL_MIN_FILES = 100
 
 def summarize_source(data: bytes, relative: str, module: ModuleName) -> ModuleSummary:
     """One walk of the file (no rules), then its summary. Never raises for bad input."""
+    from ..checker import Checker, _recursion_limit
+    from ..diagnostics import SourceLines
+    from ..settings import Settings
+    from ..source import decode_source, parse_module
+    from .summary import ModuleSummary, summarize
+
     try:
         text = decode_source(data)
         with _recursion_limit(10_000), warnings.catch_warnings():
@@ -76,6 +85,8 @@ def load_project(
     """The project at `root`: every file discovery finds under it (with the settings'
     excludes), except those of nested projects (a directory with its own pyproject.toml).
     `files`: `project_files(root, settings_for)`, when the caller has just listed them."""
+    from .model import ProjectModel
+
     cache = SummaryCache(root, enabled=use_cache).load()
     if files is None:
         files = project_files(root, settings_for)
@@ -235,6 +246,8 @@ def _summarize_all(pending: list[_Pending], jobs: int | None) -> list[tuple[Modu
             order = [chunk for chunk in order if chunk]
             results: list[tuple[ModuleSummary, dict] | None] = [None] * len(items)
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                from .summary import ModuleSummary
+
                 chunks = [[items[i] for i in chunk] for chunk in order]
                 for chunk, done in zip(order, pool.map(_summarize_pending, chunks)):
                     for index, data in zip(chunk, done):
@@ -406,6 +419,7 @@ class ProjectSession:
         slot = self._result_slot(path, settings)
         if slot is None:
             return check(self.context_for(path)), None
+        from .context import ProjectContext
         from .facts import FactLog, FactRecorder
         from .results import ResultEntry
 
@@ -450,6 +464,8 @@ class ProjectSession:
         summary = project.modules.get(module.name)
         if summary is None or summary.path != path.relative_to(root).as_posix():
             return None  # not part of the project (excluded, or a duplicate name): on its own
+        from .context import ProjectContext
+
         return ProjectContext(project, module)
 
     def root_for(self, path: Path | str, arguments: list[Path], settings_for: Callable[[Path], Settings], *,

@@ -20,10 +20,17 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from .summary import SUMMARY_VERSION, ModuleSummary
+
+if TYPE_CHECKING:
+    from .summary import ModuleSummary
+
+# The format of `summary.py`'s summaries, in every cache key: bump it when what a summary
+# holds changes. (Kept here, not there: a run answered from the result cache reads the
+# keys and never a summary, so it need not import `summary.py`.)
+SUMMARY_VERSION = 13
 
 CACHE_DIRECTORY = ".fastapi_lint_cache"
 CACHE_FILE = "summaries.json"
@@ -31,13 +38,26 @@ CACHE_FILE = "summaries.json"
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """fastapi-lint's version, the summary format, and a fingerprint of its source files."""
-    package = Path(__file__).resolve().parent.parent
+    """fastapi-lint's version, the summary format, and a fingerprint of its source files
+    (path, size and time of each: an edited checkout invalidates every cache)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     digest = hashlib.blake2b(f"{__version__}:{SUMMARY_VERSION}".encode(), digest_size=8)
-    for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for relative, stat in sorted(_source_stats(package, "")):
+        digest.update(f"{relative}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+def _source_stats(directory: str, prefix: str) -> list[tuple[str, os.stat_result]]:
+    # `os.scandir`, not `Path.rglob`: the fingerprint is read on every run, the one-file
+    # run answered from the cache included, and pathlib's objects were most of its cost.
+    found = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.name.endswith(".py") and entry.is_file():
+                found.append((prefix + entry.name, entry.stat()))
+            elif entry.is_dir() and entry.name != "__pycache__":
+                found += _source_stats(entry.path, f"{prefix}{entry.name}/")
+    return found
 
 
 def content_hash(data: bytes) -> str:
@@ -93,6 +113,8 @@ class SummaryCache:
         if (entry["mtime_ns"], entry["size"]) != (stat.st_mtime_ns, stat.st_size):
             return None
         self.stats.unchanged += 1
+        from .summary import ModuleSummary
+
         return ModuleSummary.from_json(entry["summary"])
 
     def lookup_content(self, relative: str, stat: os.stat_result, digest: str, module: str, is_package: bool):
@@ -103,6 +125,8 @@ class SummaryCache:
         entry["mtime_ns"], entry["size"] = stat.st_mtime_ns, stat.st_size
         self._dirty = True
         self.stats.rehashed += 1
+        from .summary import ModuleSummary
+
         return ModuleSummary.from_json(entry["summary"])
 
     def store(self, relative: str, stat: os.stat_result, digest: str, summary: ModuleSummary,

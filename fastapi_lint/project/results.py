@@ -272,7 +272,7 @@ def settings_digest(settings, filename: str, root: Path | None) -> str:
     for a file checked on its own, as the rule is given it."""
     from ..rules._fastapi_version import fastapi_version
 
-    rules = tuple(rule.code for rule in settings.enabled_rules(filename))
+    rules = settings.enabled_codes(filename)
     version = fastapi_version("auto", filename, root)
     key = (id(settings), rules, version)
     known = _settings_digests.get(key)

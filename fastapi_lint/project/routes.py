@@ -12,11 +12,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..semantic import fastapi_model as fm
 from .build import ProjectSession, load_project, prepare_projects
 from .layout import find_project_root
+
+if TYPE_CHECKING:
+    from ..semantic import fastapi_model as fm
 
 
 def add_project_arguments(parser: argparse.ArgumentParser) -> None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checker import Checker
 
-SUMMARY_VERSION = 13
+# The format's version is `cache.SUMMARY_VERSION`, next to the keys it is part of.
 # In `FunctionSummary.reaches`: a method called on an object of unknown type, by name.
 METHOD_BY_NAME = "*."
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..diagnostics import Diagnostic, Location
 from ..fixes import Fix
+from ._option import Option
 from ..semantic import fastapi_model as fm
 
 if TYPE_CHECKING:
@@ -31,30 +32,6 @@ if TYPE_CHECKING:
 
 HOOKS = ("visit_call", "visit_class", "visit_module_end")
 CODE_PATTERN = re.compile(r"^FPI[0-9]{3}$")
-
-
-@dataclass(frozen=True)
-class Option:
-    """A per-rule setting, read from `[tool.fastapi-lint.<rule-name>]`."""
-
-    name: str  # kebab-case, as written in pyproject.toml
-    default: Any
-    doc: str
-    # The values a string option accepts (empty: any string).
-    choices: tuple[str, ...] = ()
-
-    def validate(self, value: Any) -> Any:
-        expected = type(self.default)
-        if isinstance(self.default, (list, tuple)):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ValueError(f"`{self.name}` must be a list of strings")
-            return list(value)
-        if not isinstance(value, expected):
-            raise ValueError(f"`{self.name}` must be a {expected.__name__}")
-        if self.choices and value not in self.choices:
-            allowed = ", ".join(f'"{choice}"' for choice in self.choices)
-            raise ValueError(f"`{self.name}` must be one of {allowed}, got {value!r}")
-        return value
 
 
 class Rule:
