@@ -367,6 +367,8 @@ class Checker(FastAPIRegistration):
         if isinstance(node, ast.AsyncWith):
             self._count_await()
         for item in node.items:
+            if isinstance(item.context_expr, ast.Call):
+                self.model.with_items[id(item.context_expr)] = (node, item)
             self.visit(item.context_expr)
             if item.optional_vars is not None:
                 binding = Binding(

@@ -109,3 +109,32 @@ def test_a_process_waited_for_on_the_loop_is_one_finding_at_the_wait() -> None:
     assert found[-1][0] > found[1][0]  # the start reported is the offloaded route's
     # The wait decides even when only FPI107 runs: its start is FPI102's finding.
     assert codes(WAITED, ["FPI107"]) == [found[-1]]
+
+
+ENTERED = '''
+import subprocess
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/build")
+async def build():
+    with subprocess.Popen(["make"]) as make:
+        print(make.pid)
+    return {}
+'''
+
+
+def test_a_with_popen_block_is_one_blocking_operation_without_a_fix() -> None:
+    """Leaving the block waits (`Popen.__exit__`): FPI102 reports the `with`, from `with`
+    to the end of its item, offers no fix, and FPI107 does not report the start, even
+    when it runs alone."""
+    result = check_source(textwrap.dedent(ENTERED), "app/main.py", Settings(select=["FPI102", "FPI107"]))
+    assert result.error is None
+    [diagnostic] = result.diagnostics
+    assert (diagnostic.code, diagnostic.location.row, diagnostic.location.column) == ("FPI102", 10, 5)
+    assert (diagnostic.end_location.row, diagnostic.end_location.column) == (10, 44)  # up to `as make`, before the colon
+    assert diagnostic.fix is None
+    assert "leaving the block waits for the process to exit" in diagnostic.message
+    assert codes(ENTERED, ["FPI107"]) == []

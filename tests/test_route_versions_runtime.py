@@ -3,15 +3,13 @@
 FastAPI before 0.137 copies a router's routes when `include_router()` runs; from 0.137 it
 keeps the router and resolves its routes lazily (FACTS.md, "Routing and shadowing"). One
 application is linted and run on the installed FastAPI, and on 0.136 and 0.137 in
-virtualenvs of their own, which the test makes on first use (inside the running
+virtualenvs of their own, which `fastapi_versions.py` makes on first use (inside the running
 environment, `<sys.prefix>/fastapi-versions/`, so CI's fresh clone makes them and a
 developer's checkout keeps them) and runs as subprocesses.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import subprocess
 import sys
 from importlib import metadata
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_versions import run_probe
 from fastapi_lint.checker import check_source
 from fastapi_lint.config import SettingsResolver
 from fastapi_lint.project import load_project
@@ -93,41 +92,14 @@ print(json.dumps({"version": fastapi.__version__, "answers": answers,
 
 # The last version that copies routes at `include_router()`, and the first that does not.
 OTHER_VERSIONS = ("0.136", "0.137")
-VENVS = Path(sys.prefix) / "fastapi-versions"
 
 
 def _interpreters():
     return [pytest.param("installed", id="installed")] + [pytest.param(v, id=f"fastapi-{v}") for v in OTHER_VERSIONS]
 
 
-@functools.lru_cache(maxsize=None)
-def _python_for(version: str) -> str:
-    """The interpreter of a virtualenv with FastAPI `version`.* in it, made when missing."""
-    if version == "installed":
-        return sys.executable
-    venv = VENVS / version
-    python = venv / "bin" / "python"
-    marker = venv / "ready"  # written last: a half-made venv is made again
-    if not marker.exists():
-        for command in (
-            [sys.executable, "-m", "venv", "--clear", str(venv)],
-            [str(python), "-m", "pip", "install", "-q", f"fastapi=={version}.*", "httpx"],
-        ):
-            made = subprocess.run(command, capture_output=True, text=True, timeout=600)
-            assert made.returncode == 0, f"{' '.join(command)} failed:\n{made.stderr}"
-        marker.write_text(version)
-    return str(python)
-
-
 def _probe(version: str, tmp_path: Path) -> dict:
-    python = _python_for(version)
-    app = tmp_path / "probe_app.py"
-    app.write_text(APP_SOURCE)
-    script = tmp_path / "probe.py"
-    script.write_text(PROBE)
-    result = subprocess.run([python, str(script), str(app)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return run_probe(version, PROBE, tmp_path, APP_SOURCE)
 
 
 def _reported_paths(version: str) -> set[str]:

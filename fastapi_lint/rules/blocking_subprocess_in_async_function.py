@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..semantic.blocking import popen_exit_waits
 from ._blocking import BlockingCallRule
 from ._offload import OFFLOAD_OPTION
 
@@ -13,7 +14,9 @@ class BlockingSubprocessInAsyncFunction(BlockingCallRule):
     `getoutput`, `getstatusoutput`; `Popen.wait()` and `Popen.communicate()`;
     `os.system`, `os.popen`, and `os.wait`, `waitpid`, `wait3`, `wait4`, `waitid`
     (unless given `os.WNOHANG`); `os.spawnl`, `spawnv` and the other `os.spawn*` functions
-    with mode `os.P_WAIT` (or a mode that cannot be read).
+    with mode `os.P_WAIT` (or a mode that cannot be read); and `with subprocess.Popen(...)`
+    blocks (however `Popen` is imported) that do not wait for the process themselves,
+    since leaving the block waits for it.
 
     ## Why is this bad?
     These calls hold the event loop until the child process exits, so the server answers
@@ -29,6 +32,17 @@ class BlockingSubprocessInAsyncFunction(BlockingCallRule):
     flake8-async reports those as ASYNC220/ASYNC221; FPI107, off by default, reports
     exactly those starts, except a `Popen` this rule reports the wait of
     (`with Popen(...) as p: p.wait()`: one process, one diagnostic, here).
+
+    A `with subprocess.Popen(...) as p:` block waits even when its body does not:
+    `Popen.__exit__` closes the pipes and calls `p.wait()`. In a FastAPI app whose `async
+    def` route runs `with Popen([sys.executable, "-c", "import time; time.sleep(0.5)"]):
+    pass`, a request to another route due 0.06 s later was answered after 0.54 s, when
+    the block was left; with the same block in a plain `def` route, in a function run by
+    `asyncio.to_thread` or `run_in_threadpool`, or with `asyncio.create_subprocess_exec`,
+    it was answered at once. The `with` statement is reported (as the one blocking
+    operation: FPI107 does not report its start), unless the block names `p.wait` or
+    `p.communicate` itself: then the exit finds the child reaped, and the wait is what
+    is reported (or, run in a thread, nothing is; FPI107 reports the start).
 
     ## Example
     ```python
@@ -84,7 +98,13 @@ class BlockingSubprocessInAsyncFunction(BlockingCallRule):
     is used by a further blocking call in the same expression, or when the call is the
     argument of `asyncio.to_thread` or `run_in_threadpool` itself (the function was meant
     to be passed, not called). Nor for `os.popen()`: it returns at once, and the
-    blocking read of its pipe would stay on the loop.
+    blocking read of its pipe would stay on the loop. Nor for a `with Popen(...)` block:
+    its wait is in `__exit__`, which no `await` can reach. Adding `await
+    asyncio.to_thread(p.wait)` at the end of the block would not be the same code: it
+    is skipped when the block raises, and it waits before `__exit__` closes the pipes,
+    so a child that waits for the end of its standard input (`stdin=PIPE`), or that
+    fills a `stdout=PIPE` nobody reads, would never exit. Running the whole block in a
+    thread moves its body too, which may `await`.
 
     ## Options
     - `offload-with`: what the fix runs the call with: `"auto"` (the default:
@@ -108,3 +128,20 @@ class BlockingSubprocessInAsyncFunction(BlockingCallRule):
     code = "FPI102"
     name = "blocking-subprocess-in-async-function"
     options = (OFFLOAD_OPTION,)
+
+    def visit_call(self, call, ctx) -> None:
+        super().visit_call(call, ctx)
+        if not ctx.on_event_loop or ctx.awaited:
+            return
+        entered = popen_exit_waits(call, ctx, self.model)
+        if entered is not None:
+            # The blocking operation is the `with` statement (its exit waits): reported
+            # from `with` to the end of its item, with no fix (see "Fix safety").
+            statement, item = entered
+            self.report(
+                statement,
+                f"`with Popen(...)` blocks the event loop in `async def {ctx.async_function_name}`: "
+                "leaving the block waits for the process to exit; use "
+                "`asyncio.create_subprocess_exec()`, or run the whole block in a thread",
+                end_node=item.optional_vars or item.context_expr,
+            )

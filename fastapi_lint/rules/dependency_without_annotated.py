@@ -46,7 +46,12 @@ class DependencyWithoutAnnotated(Rule):
     the same values. FastAPI's docs recommend `Annotated` since FastAPI 0.95.
 
     FastAPI reads markers in `Annotated[...]` from 0.95.0 on: on an older FastAPI the
-    suggested form does not work, and the rule says nothing. The FastAPI version is the
+    suggested form does not work, and the rule says nothing. On FastAPI 0.94.1 (run with
+    Pydantic 1.10) `db: Annotated[dict, Depends(get_db)]` is a plain `dict` parameter, a
+    required JSON body, and `user: Annotated[str, Depends(get_user)]` a required query
+    parameter: neither dependency is called, a request without them answers 422, and a
+    client that sends `{"x": 1}` and `?user=mallory` gets them into the handler as `db`
+    and `user`. On 0.95.0 both forms run the dependencies. The FastAPI version is the
     `fastapi-version` option, else the one installed in the environment fastapi-lint
     runs in (read from its metadata, never imported), else the highest version the
     project's `pyproject.toml` or `requirements*.txt` allows (`fastapi<0.95`,

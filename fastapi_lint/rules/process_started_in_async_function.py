@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from ..semantic.blocking import SUBPROCESS, classify_blocking_call, classify_process_start
+from ..semantic.blocking import SUBPROCESS, classify_blocking_call, classify_process_start, popen_exit_waits
 from ._blocking import BlockingCallRule
 
 
@@ -26,10 +26,13 @@ class ProcessStartedInAsyncFunction(BlockingCallRule):
     loop is one blocking operation, and gets one diagnostic, FPI102's at the wait: in one
     expression (`subprocess.Popen(...).communicate()`), and for a `Popen` bound to a name
     (`p = Popen(...)`, `with Popen(...) as p`) whose `p.wait()` or `p.communicate()`
-    FPI102 reports; this rule does not report its start. The start is reported when
-    nothing waits for the process on the loop: the wait runs in a thread
-    (`await asyncio.to_thread(p.wait)`), is not a wait (`p.poll()`), or happens in other
-    code the process is handed to.
+    FPI102 reports; this rule does not report its start. Nor for a `with Popen(...)`
+    block that does not wait for the process itself: leaving the block waits
+    (`Popen.__exit__` calls `wait()`), and FPI102 reports the `with` statement. The start
+    is reported when nothing waits for the process on the loop: the wait runs in a thread
+    (`with Popen(...) as p: await asyncio.to_thread(p.wait)`, after which the exit finds
+    the child reaped), is not a wait (`p.poll()`), or happens in other code the process
+    is handed to.
     `asyncio.create_subprocess_exec`, `anyio.open_process`, awaited calls, and calls in a
     plain `def`, in a lambda or function handed to `asyncio.to_thread` or
     `run_in_threadpool` (`await asyncio.to_thread(subprocess.Popen, args)`) are not
@@ -137,6 +140,8 @@ class ProcessStartedInAsyncFunction(BlockingCallRule):
         self._note_wait_on_name(call, ctx)
         if id(call) in self._waited_in_chain:
             return
+        if popen_exit_waits(call, ctx, self.model) is not None:
+            return  # `with Popen(...)` whose exit waits: FPI102's, at the `with`
         super().visit_call(call, ctx)
 
     def report(self, node, message, **kwargs) -> None:

@@ -387,6 +387,37 @@ def classify_process_start(call: ast.Call, ctx, model) -> BlockingCall | None:
     return None
 
 
+# `Popen`'s own waits: one of them in a `with Popen(...) as p:` block reaps the child, so
+# `__exit__`'s `wait()` returns at once (FPI102 reports the wait where it runs on the loop).
+_POPEN_WAITS = frozenset({"wait", "communicate"})
+
+
+def popen_exit_waits(call: ast.Call, ctx, model) -> tuple[ast.With, ast.withitem] | None:
+    """`with subprocess.Popen(...) as p:` (and `with Popen(...):`) whose block never waits
+    for the child itself: `Popen.__exit__` closes its pipes and calls `self.wait()`, so
+    leaving the block waits for the process to exit. The statement and its item, when
+    `call` is such a `Popen`.
+
+    A block that names `p.wait` or `p.communicate` anywhere (called on the loop, handed
+    to `asyncio.to_thread`, in a lambda) waits on its own terms: the exit then finds the
+    child reaped, and the wait is what FPI102 (on the loop) or nothing (in a thread)
+    reports."""
+    if ctx.target != "subprocess.Popen":
+        return None
+    entered = model.with_items.get(id(call))
+    if entered is None or not isinstance(entered[0], ast.With):
+        return None  # `async with Popen(...)` fails: a Popen has no `__aenter__`
+    statement, item = entered
+    name = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
+    if name is not None and any(
+        isinstance(node, ast.Attribute) and node.attr in _POPEN_WAITS
+        and isinstance(node.value, ast.Name) and node.value.id == name
+        for child in statement.body for node in ast.walk(child)
+    ):
+        return None
+    return statement, item
+
+
 def inherits_library_method(owner: str, method: str, model) -> bool:
     """`owner`, a class of the project, inherits `method` from a catalogued library class
     without overriding it on the way (`class GitHub(requests.Session)` and `request`)."""

@@ -64,6 +64,10 @@ class SemanticModel:
     # `if`s it follows (as `(if, the statements after it)`), outermost first (recorded by
     # the checker's walk; calls under or after no `if` are not in it).
     call_guards: dict[int, list] = field(default_factory=dict, repr=False)
+    # id(call) -> the `with` statement and the item whose context expression the call is
+    # (`with subprocess.Popen(...) as p:`): what leaving the block does is the object's
+    # `__exit__` (recorded by the checker's walk before the call is visited).
+    with_items: dict[int, tuple[ast.With | ast.AsyncWith, ast.withitem]] = field(default_factory=dict, repr=False)
     may_walrus: bool = True  # `:=` may be written in the module (set by the checker)
     _lazy_guards: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)  # (id(if), early exit)
     _persistent: dict[ast.AST, set[str]] = field(default_factory=dict, repr=False)  # by function node
