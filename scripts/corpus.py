@@ -3,6 +3,7 @@
     python scripts/corpus.py REPO [REPO ...] [OPTIONS] [-- EXTRA FASTAPI-LINT ARGS]
     python scripts/corpus.py REPO [REPO ...] --sample N [--seed S] [--csv] > sheet.tsv
     python scripts/corpus.py --judged sheet.tsv
+    python scripts/corpus.py --recall known.tsv REPO [REPO ...] | --findings report.json
 
 The harness downloads nothing: each REPO is a directory you already have (a git clone, an
 extracted sdist), and its name in the report is the directory's basename. For every
@@ -44,6 +45,21 @@ the same findings gives the same sheet. Fill in `verdict` with `true` (a real pr
 prints, per rule, the true and false counts, the precision true / (true + false) with a 95%
 Wilson interval, and how many rows have no verdict yet (those are ignored). The delimiter
 is taken from the extension (`.csv` or `.tsv`), else guessed from the header line.
+
+Measuring recall on known problems (found by reading the code, not from fastapi-lint):
+
+    python scripts/corpus.py --recall known.tsv REPO ... [--jobs 1]
+    python scripts/corpus.py REPO ... --json > report.json
+    python scripts/corpus.py --recall known.tsv --findings report.json
+
+The sheet has the columns `repo, file, line, expected` (codes separated by `|`) and
+optionally `kind, why, end` (`end`: `file:line|...`, the blocking calls a via-helper chain can
+end at). fastapi-lint runs on the given repositories that the sheet names (or a `--json`
+report's findings are reused), and each problem is found when a finding of an expected code
+is at its file and line, or, for FPI110, when a FPI110 finding is at one of its `end` calls
+(a root cause reached from several async calls is reported once, there) or names its file and
+line as the first caller. It prints the recall found / known per kind, per expected code(s),
+per repository and in total, with 95% Wilson intervals, and every miss.
 
 Options passed through to fastapi-lint: `--select`, `--extend-select`, `--ignore`,
 `--async-scope`, `--exclude`, `--extend-exclude`, `--no-project`, `--isolated`, `--config`,
@@ -314,6 +330,9 @@ def build_report(runs: list[RepoRun], top: int, wall: float) -> dict:
         ],
         "chains": top_groups(findings, "chain", top),
         "messages": top_groups(findings, "message", top),
+        # Every finding, so that `--recall ... --findings REPORT.json` can reuse the run.
+        "findings": [{"repo": f.repo, "file": f.file, "line": f.line, "column": f.column, "code": f.code,
+                      "message": f.message} for f in findings],
     }
 
 
@@ -409,7 +428,7 @@ def write_sheet(rows: list[dict], delimiter: str, stream) -> None:
     writer.writerows(rows)
 
 
-def read_sheet(path: str) -> list[dict]:
+def read_sheet(path: str, required: tuple[str, ...] = ("code", "verdict")) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         text = handle.read()
     suffix = Path(path).suffix.lower()
@@ -417,7 +436,7 @@ def read_sheet(path: str) -> list[dict]:
     delimiter = "," if suffix == ".csv" else "\t" if suffix == ".tsv" or "\t" in first else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames or []]
-    missing = {"code", "verdict"} - set(reader.fieldnames)
+    missing = set(required) - set(reader.fieldnames)
     if missing:
         raise ValueError(f"{path}: no column {', '.join(sorted(missing))} (header: {', '.join(reader.fieldnames)})")
     return list(reader)
@@ -478,6 +497,140 @@ def format_precision(result: dict, path: str) -> str:
     return "".join(out)
 
 
+# --- measuring recall -----------------------------------------------------------------------
+
+RECALL_REQUIRED = ("repo", "file", "line", "expected")
+# A FPI110 root cause, reported once at the blocking call: "... blocks the event loop of 3 calls
+# in 2 `async def`s: the first, in `async def f` (app/routes.py:12), calls ..."
+FIRST_CALLER = re.compile(r"\bthe first, in `async def [^`]+` \(([^()\s]+):(\d+)\)")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Paths relative to the repository, or to a project root inside it (FPI110 names the
+    first caller relative to the project): equal, or one ends with the other."""
+    a, b = a.strip().strip("/"), b.strip().strip("/")
+    return bool(a and b) and (a == b or a.endswith("/" + b) or b.endswith("/" + a))
+
+
+def _places(text: str) -> list[tuple[str, int]]:
+    """`file:line|file:line` (the `end` column) as pairs; malformed entries are ignored."""
+    places = []
+    for part in (text or "").split("|"):
+        where, _, line = part.strip().rpartition(":")
+        if where and line.strip().isdigit():
+            places.append((where, int(line)))
+    return places
+
+
+def match_known(problem: dict, findings: list[Finding]) -> tuple[str, Finding | None]:
+    """How fastapi-lint finds one known problem, and the finding that does; ("", None) when
+    it misses it.
+
+    - `at`: a finding of one of the expected codes at the problem's file and line;
+    - `chain end` (FPI110 expected): a FPI110 finding at a blocking call the problem's chain
+      ends at (the `end` column): a root cause that several async calls reach is reported
+      once, there;
+    - `first caller` (FPI110 expected): a FPI110 root cause whose message names the
+      problem's file and line as the first of the calls that reach it."""
+    codes = {code.strip() for code in (problem.get("expected") or "").split("|") if code.strip()}
+    file = (problem.get("file") or "").strip()
+    line = int((problem.get("line") or "0").strip() or 0)
+    for finding in findings:
+        if finding.code in codes and finding.line == line and _same_file(finding.file, file):
+            return "at", finding
+    if "FPI110" not in codes:
+        return "", None
+    ends = _places(problem.get("end") or "")
+    for finding in findings:
+        if finding.code == "FPI110" and any(
+                finding.line == end_line and _same_file(finding.file, end_file) for end_file, end_line in ends):
+            return "chain end", finding
+    for finding in findings:
+        caller = FIRST_CALLER.search(finding.message) if finding.code == "FPI110" else None
+        if caller and int(caller.group(2)) == line and _same_file(caller.group(1), file):
+            return "first caller", finding
+    return "", None
+
+
+def recall(problems: list[dict], findings: list[Finding], ran: set[str]) -> dict:
+    """Each known problem found or missed, and the recall found / known per kind, per
+    expected code(s), per repository and in total, with 95% Wilson intervals. Problems of a
+    repository that was not run (or whose run failed) are listed and not counted."""
+    by_repo: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.code:
+            by_repo[finding.repo].append(finding)
+    results, not_run = [], []
+    for number, problem in enumerate(problems, start=2):  # line 1 is the header
+        row = {"line_in_sheet": number, **{key: (problem.get(key) or "").strip() for key in
+                                            ("repo", "file", "line", "expected", "kind", "why", "end")}}
+        if row["repo"] not in ran:
+            not_run.append(row)
+            continue
+        how, finding = match_known(problem, by_repo[row["repo"]])
+        row.update(found=bool(how), how=how, by=f"{finding.code} {finding.where}" if finding else "",
+                   message=finding.message if finding else "")
+        results.append(row)
+
+    def entry(rows: list[dict]) -> dict:
+        found = sum(row["found"] for row in rows)
+        low, high = wilson(found, len(rows))
+        return {"found": found, "known": len(rows), "recall": round(found / len(rows), 4) if rows else None,
+                "ci95": [round(low, 4), round(high, 4)] if rows else None}
+
+    def grouped(key: str) -> dict:
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for row in results:
+            groups[row[key] or "(none)"].append(row)
+        return {name: entry(rows) for name, rows in sorted(groups.items())}
+
+    return {"total": entry(results), "kinds": grouped("kind"), "codes": grouped("expected"),
+            "repos": grouped("repo"), "problems": results, "not_run": not_run}
+
+
+def format_recall(result: dict, path: str) -> str:
+    def percent(value):
+        return "-" if value is None else f"{100 * value:.1f}%"
+
+    def rows(groups: dict) -> list[list]:
+        return [[name, e["found"], e["known"], percent(e["recall"]),
+                 f"{percent(e['ci95'][0])}-{percent(e['ci95'][1])}" if e["ci95"] else "-"]
+                for name, e in groups.items()]
+
+    total = result["total"]
+    out = [f"Recall on the known problems of {path}: {total['found']} of {total['known']} found, "
+           f"{percent(total['recall'])} (95% CI {rows({'': total})[0][4]})\n"]
+    for title, key in (("Per kind", "kinds"), ("Per expected code(s)", "codes"), ("Per repository", "repos")):
+        out.append(f"\n{title}\n")
+        out.append(table([title.split()[-1], "found", "known", "recall", "95% CI"],
+                         rows(result[key]) + rows({"total": total}), {1, 2, 3}))
+    missed = [row for row in result["problems"] if not row["found"]]
+    out.append(f"\nMissed ({len(missed)})\n")
+    for row in missed:
+        out.append(f"  {row['repo']}/{row['file']}:{row['line']}  {row['expected']}  {row['kind']}: {row['why']}\n")
+    found = [row for row in result["problems"] if row["found"]]
+    out.append(f"\nFound ({len(found)})\n")
+    for row in found:
+        out.append(f"  {row['repo']}/{row['file']}:{row['line']}  {row['expected']}: {row['how']}, {row['by']}\n")
+    if result["not_run"]:
+        out.append(f"\nNot counted, repository not run or failed ({len(result['not_run'])})\n")
+        for row in result["not_run"]:
+            out.append(f"  {row['repo']}/{row['file']}:{row['line']}\n")
+    return "".join(out)
+
+
+def findings_from_report(path: str) -> tuple[list[Finding], set[str]]:
+    """The findings of a `--json` report, and the repositories it ran (failed runs left out)."""
+    with open(path, encoding="utf-8") as handle:
+        report = json.load(handle)
+    if not isinstance(report, dict) or "findings" not in report:
+        raise ValueError(f"{path}: not a `corpus.py --json` report with its findings")
+    findings = [Finding(repo=obj["repo"], file=obj["file"], line=int(obj["line"]), column=int(obj.get("column") or 0),
+                        code=obj.get("code"), message=obj.get("message") or "") for obj in report["findings"]]
+    ran = {repo["name"] for repo in report.get("repos", []) if repo.get("status") != "failed"}
+    return findings, ran
+
+
 # --- the command ----------------------------------------------------------------------------
 
 
@@ -499,6 +652,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     sheet.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the sample (0)")
     sheet.add_argument("--csv", action="store_true", help="write the sheet as CSV (default: TSV)")
     sheet.add_argument("--judged", metavar="FILE", help="read a filled-in sheet and print precision per rule")
+    known = parser.add_argument_group("recall")
+    known.add_argument("--recall", metavar="FILE", help="say which known problems of FILE fastapi-lint finds")
+    known.add_argument("--findings", metavar="REPORT", help="with --recall: reuse a `--json` report instead of running")
     lint = parser.add_argument_group("passed to fastapi-lint")
     for flag, takes_value in PASSTHROUGH:
         if takes_value:
@@ -508,7 +664,13 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     args = parser.parse_args(argv)
     if args.judged and (args.repos or args.sample is not None):
         parser.error("--judged reads a sheet: give no repositories and no --sample")
-    if not args.judged and not args.repos:
+    if args.recall and (args.judged or args.sample is not None):
+        parser.error("--recall cannot be combined with --judged or --sample")
+    if args.findings and not args.recall:
+        parser.error("--findings goes with --recall")
+    if args.findings and args.repos:
+        parser.error("--findings reuses a report: give no repositories")
+    if not args.judged and not args.repos and not args.findings:
         parser.error("give one or more repository directories (or --judged FILE)")
     if args.sample is not None and args.sample < 1:
         parser.error("--sample N needs N >= 1")
@@ -534,6 +696,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(json.dumps(result, indent=2) + "\n" if args.json else format_precision(result, args.judged))
         return 0
 
+    if args.recall:
+        return main_recall(args, lint_args)
+
     started = time.perf_counter()
     runs = []
     names = repo_names(args.repos)
@@ -556,6 +721,36 @@ def main(argv: list[str] | None = None) -> int:
 
     report = build_report(runs, args.top, wall)
     sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.json else format_report(report, args.top))
+    return 1 if broken else 0
+
+
+def main_recall(args: argparse.Namespace, lint_args: list[str]) -> int:
+    """`--recall FILE`: run fastapi-lint on the repositories the sheet names (of those given),
+    or read a report's findings, and say which known problems it finds."""
+    try:
+        problems = read_sheet(args.recall, RECALL_REQUIRED)
+        findings, ran = findings_from_report(args.findings) if args.findings else ([], set())
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    broken = False
+    if not args.findings:
+        wanted = {(problem.get("repo") or "").strip() for problem in problems}
+        chosen = [(name, path) for name, path in zip(repo_names(args.repos), args.repos) if name in wanted]
+        if not chosen:
+            print(f"error: none of the repositories given is named in {args.recall}", file=sys.stderr)
+            return 2
+        for number, (name, path) in enumerate(chosen, start=1):
+            run = run_repo(name, path, lint_args, args.timeout)
+            state = "" if run.status == "ok" else f" [{run.status}: {run.error}]"
+            print(f"[{number}/{len(chosen)}] {name}: {len(run.diagnostics)} findings in {run.seconds:.2f} s{state}",
+                  file=sys.stderr)
+            broken = broken or run.status != "ok"
+            if run.status != "failed":
+                ran.add(name)
+                findings += run.diagnostics
+    result = recall(problems, findings, ran)
+    sys.stdout.write(json.dumps(result, indent=2) + "\n" if args.json else format_recall(result, args.recall))
     return 1 if broken else 0
 
 

@@ -336,3 +336,143 @@ def test_chain_extraction_from_real_message_shapes():
     assert corpus_script.normalised_message(fpi400) == (
         "Route `ROUTE` can never run in `app:<app() line N>`: `ROUTE` (line N) is registered "
         "earlier and matches every request for it")
+
+
+# --- recall: which known problems a run finds -------------------------------------------------
+
+GAMMA = """\
+import os
+
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+NOTES = {}
+
+
+def load_settings():
+    with open("settings.toml") as handle:
+        return handle.read()
+
+
+def read_banner():
+    with open("banner.txt") as handle:
+        return handle.read()
+
+
+@app.get("/weather")
+async def weather():
+    return requests.get("https://example.com/weather", timeout=5).json()
+
+
+@app.get("/a")
+async def a():
+    return load_settings()
+
+
+@app.get("/b")
+async def b():
+    return load_settings()
+
+
+@app.get("/c")
+async def c():
+    return load_settings()
+
+
+@app.get("/banner")
+async def banner():
+    return read_banner()
+
+
+@app.get("/files")
+async def files():
+    return os.listdir(".")
+
+
+@app.post("/notes")
+async def create_note(text: str):
+    NOTES[len(NOTES)] = text
+    return {"id": len(NOTES) - 1}
+"""
+
+# gamma's known problems. `load_settings` is one FPI110 root cause (at its `open`, line 11,
+# naming `a` at line 27 as its first caller): `a` is found as that first caller, `b` by its
+# chain's end, `c` (neither) is missed; `os.listdir` is no FPI103 call; FPI101 at the line of
+# a FPI100 finding is missed (the code counts); `delta` is not run.
+KNOWN = [
+    ["repo", "file", "line", "expected", "kind", "why", "end"],
+    ["gamma", "app.py", "22", "FPI100", "direct", "requests.get", ""],
+    ["gamma", "app.py", "27", "FPI110", "via-helper", "load_settings -> open", ""],
+    ["gamma", "app.py", "32", "FPI110|FPI103", "via-helper", "load_settings -> open", "app.py:11"],
+    ["gamma", "app.py", "37", "FPI110", "via-helper", "load_settings -> open", ""],
+    ["gamma", "app.py", "42", "FPI110", "via-helper", "read_banner -> open", "app.py:16"],
+    ["gamma", "app.py", "47", "FPI103", "direct", "os.listdir", ""],
+    ["gamma", "app.py", "50", "FPI300", "status", "creates a note", ""],
+    ["gamma", "app.py", "22", "FPI101", "direct", "not a sleep", ""],
+    ["delta", "x.py", "1", "FPI100", "direct", "never run", ""],
+]
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("recall")
+    gamma = write(root / "gamma", {"app.py": GAMMA})
+    write(root / "other", {"main.py": SLEEPY})  # named in no sheet: not run
+    sheet = root / "known.tsv"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter="\t", lineterminator="\n").writerows(KNOWN)
+    return gamma, sheet
+
+
+def test_recall_found_and_missed(known):
+    gamma, sheet = known
+    result = corpus("--recall", str(sheet), str(gamma), str(gamma.parent / "other"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["[1/1] gamma"]
+    recalled = json.loads(result.stdout)
+    how = [(row["line"], row["expected"], row["how"]) for row in recalled["problems"]]
+    assert how == [
+        ("22", "FPI100", "at"), ("27", "FPI110", "first caller"), ("32", "FPI110|FPI103", "chain end"),
+        ("37", "FPI110", ""), ("42", "FPI110", "at"), ("47", "FPI103", ""), ("50", "FPI300", "at"),
+        ("22", "FPI101", ""),
+    ]
+    assert recalled["problems"][2]["by"] == "FPI110 gamma/app.py:11"
+    assert [(row["repo"], row["line_in_sheet"]) for row in recalled["not_run"]] == [("delta", 10)]
+    total = recalled["total"]
+    assert (total["found"], total["known"], total["recall"]) == (5, 8, 0.625)
+    assert total["ci95"] == [0.3057, 0.8632]  # Wilson, 5 of 8
+    assert {kind: (e["found"], e["known"]) for kind, e in recalled["kinds"].items()} == {
+        "direct": (1, 3), "status": (1, 1), "via-helper": (3, 4)}
+    assert recalled["codes"]["FPI110"] == {"found": 2, "known": 3, "recall": 0.6667, "ci95": [0.2077, 0.9385]}
+    assert recalled["repos"] == {"gamma": total}
+
+    text = corpus("--recall", str(sheet), str(gamma)).stdout.splitlines()
+    assert text[0].startswith(f"Recall on the known problems of {sheet}: 5 of 8 found, 62.5% (95% CI 30.6%-86.3%)")
+    assert "  gamma/app.py:47  FPI103  direct: os.listdir" in text
+    assert "  gamma/app.py:32  FPI110|FPI103: chain end, FPI110 gamma/app.py:11" in text
+    assert text[-1] == "  delta/x.py:1"
+
+
+def test_recall_reuses_a_json_report(known, tmp_path):
+    gamma, sheet = known
+    saved = corpus("--json", str(gamma))
+    assert saved.returncode == 0, saved.stderr
+    report_file = tmp_path / "report.json"
+    report_file.write_text(saved.stdout, encoding="utf-8")
+    reused = corpus("--recall", str(sheet), "--findings", str(report_file), "--json")
+    assert reused.returncode == 0, reused.stderr
+    assert reused.stderr == ""  # nothing was run
+    direct = json.loads(corpus("--recall", str(sheet), str(gamma), "--json").stdout)
+    assert json.loads(reused.stdout) == direct
+
+
+def test_recall_arguments(known, tmp_path):
+    gamma, sheet = known
+    assert corpus("--recall", str(sheet), str(tmp_path)).returncode == 2  # no repository of the sheet
+    assert corpus("--recall", str(sheet), "--findings", str(sheet)).returncode == 2  # not a report
+    assert corpus("--findings", str(sheet), str(gamma)).returncode == 2
+    no_expected = tmp_path / "bad.tsv"
+    no_expected.write_text("repo\tfile\tline\ngamma\tapp.py\t1\n", encoding="utf-8")
+    result = corpus("--recall", str(no_expected), str(gamma))
+    assert result.returncode == 2 and "no column expected" in result.stderr

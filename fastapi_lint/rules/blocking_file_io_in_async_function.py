@@ -10,8 +10,9 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
     """## What it does
     Checks for synchronous file I/O in an `async def` body that runs on the event loop:
     the builtin `open()` and `io.open()`; `read_text`, `read_bytes`, `write_text`,
-    `write_bytes` and `open` on `pathlib.Path` values; and `shutil` copies, moves and
-    removals (`copy`, `copy2`, `copyfile`, `copyfileobj`, `copytree`, `move`, `rmtree`);
+    `write_bytes` and `open` on `pathlib.Path` values; and `shutil` copies, moves,
+    removals and archives (`copy`, `copy2`, `copyfile`, `copyfileobj`, `copytree`, `move`,
+    `rmtree`, `make_archive`, `unpack_archive`);
     `io.open_code`, `os.fdopen` and `tempfile.TemporaryFile`/`NamedTemporaryFile`; the
     reading and writing methods (`read`, `readline`, `readlines`, `readinto`, `write`,
     `writelines`, `flush`, `truncate`) of file objects: what those calls return (also as

@@ -138,7 +138,7 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
         for name in (
             "builtins.open io.open io.open_code os.fdopen tempfile.TemporaryFile "
             "tempfile.NamedTemporaryFile shutil.copy shutil.copy2 shutil.copyfile shutil.copyfileobj "
-            "shutil.copytree shutil.move shutil.rmtree"
+            "shutil.copytree shutil.move shutil.rmtree shutil.make_archive shutil.unpack_archive"
         ).split()
     },
     # Waits for a line on the server's standard input: forever, under a process manager.
