@@ -46,7 +46,8 @@ def test_each_finding_names_the_entry_that_serves_it(served: Path) -> None:
         ("orders/services.py", 11): "(reached from `GET /api/orders/{order_id}`)",
         ("orders/storage.py", 6): "(reached from `GET /api/orders/{order_id}`)",
         ("orders/services.py", 16): "(reached from `POST /api/orders/`)",  # a background task
-        ("orders/api.py", 32): "(in `WEBSOCKET /api/orders/live`)",
+        ("orders/services.py", 21): "(reached from `GET /api/orders/{order_id}/events`)",  # streamed
+        ("orders/api.py", 33): "(in `WEBSOCKET /api/orders/live`)",
         ("orders/deps.py", 5): "(in dependency `get_settings`)",  # a sub-dependency
         ("orders/lifespan.py", 9): "(in a task started by lifespan `lifespan`)",
         ("orders/middleware.py", 9): "(in middleware `AuditMiddleware`)",
@@ -62,7 +63,7 @@ def test_code_no_application_runs_is_reported_only_when_asked(served: Path) -> N
     unserved = {
         ("orders/cli.py", 17),  # a Typer command's coroutine, run with asyncio.run
         ("orders/worker.py", 10),  # a worker process
-        ("orders/services.py", 21),  # called by the CLI and the worker only
+        ("orders/services.py", 27),  # called by the CLI and the worker only
         ("scripts/seed.py", 6),  # a script
         ("orders/lifespan.py", 15),  # the lifespan's startup: no request is served yet
         # Methods named like a str's and a dict's (`replace`, `items`), which a route calls
@@ -98,14 +99,14 @@ def test_the_scope_is_a_config_key(served: Path) -> None:
 def test_a_file_checked_on_its_own_drops_nothing(served: Path) -> None:
     # Without the project, no file can know that no other module calls its functions.
     found = _found(run_json("--no-project", "orders/services.py", cwd=served), served)
-    assert ("orders/services.py", 21) in found
+    assert ("orders/services.py", 27) in found
     assert ("orders/services.py", 11) in found
 
 
 def test_one_file_named_in_a_project_is_judged_by_the_whole_project(served: Path) -> None:
     # What pre-commit does: the file alone on the command line, the project around it.
     found = _found(run_json("orders/services.py", "--no-cache", cwd=served), served)
-    assert set(found) == {("orders/services.py", 11), ("orders/services.py", 16)}
+    assert set(found) == {("orders/services.py", 11), ("orders/services.py", 16), ("orders/services.py", 21)}
 
 
 def test_a_project_without_any_application_is_all_served(tmp_path: Path) -> None:
@@ -232,6 +233,7 @@ def test_what_is_reported_as_served_is_what_the_application_runs(served: Path, m
                 assert client.get("/api/orders/7").status_code == 200
                 assert client.post("/api/orders/").status_code == 201
                 assert client.delete("/api/orders/7").status_code == 409
+                assert client.get("/api/orders/7/events").text == "data: 7\n\n"
                 with client.websocket_connect("/api/orders/live"):
                     pass
                 time.perf_counter()  # the lifespan's task has had the loop between requests
@@ -262,7 +264,7 @@ def test_what_is_reported_as_served_is_what_the_application_runs(served: Path, m
         if ("(in " in d["message"] or "reached from" in d["message"]) and startup not in d["message"]
     }
     said_unserved = {function_of(d) for d in findings} - said_served - said_startup
-    assert len(said_served) == 10 and said_served <= while_serving
+    assert len(said_served) == 11 and said_served <= while_serving
     assert said_startup == {("orders/lifespan.py", 13)} and said_startup <= ran - while_serving
     assert said_unserved and not said_unserved & ran
 
