@@ -13,7 +13,7 @@ import ast
 import dataclasses
 from typing import Iterable
 
-from ..semantic.blocking import FILE_OBJECT_TYPES, classify_blocking_call
+from ..semantic.blocking import CONTINUING_TYPES, classify_blocking_call
 from ._offload import AwaitFixer
 from .base import Rule
 
@@ -48,7 +48,7 @@ class BlockingCallRule(Rule):
             found is not None
             and found.code == self.code
             and not self._chained_on_blocking_call(call, ctx)
-            and not self._on_file_opened_here(call, ctx)
+            and not self._on_object_made_here(call, ctx)
         ):
             fix = (
                 self.fixer.fix_for(call, ctx, found, self.option_values.get("offload-with", "auto"))
@@ -70,14 +70,18 @@ class BlockingCallRule(Rule):
             func = inner.func
         return False
 
-    def _on_file_opened_here(self, call: ast.Call, ctx) -> bool:
-        """`with open(p) as f: f.read()` or `f = open(p)` then `f.read()`, in one function:
-        the `open()` is reported, and reading the file it opened is the same blocking file
-        access (one operation, one diagnostic). A file object from anywhere else (a
-        parameter typed `IO[str]`, `upload.file`, a module-level `open()`) is reported at
-        its method, the first blocking call this function makes on it."""
+    def _on_object_made_here(self, call: ast.Call, ctx) -> bool:
+        """`with open(p) as f: f.read()`, `with smtplib.SMTP(host) as s: s.login(...)`, in
+        one function: the call that opened the file or connected is reported, and what is
+        done with the object it made is the same blocking operation (one operation, one
+        diagnostic; running it all in a thread, or the async library, fixes both). An
+        object from anywhere else (a parameter typed `IO[str]`, `upload.file`, a client
+        made at module level, one made without connecting: `smtplib.SMTP()`) is reported
+        at its method, the first blocking call this function makes on it. A database
+        connection's queries, a socket's messages are reported one by one
+        (`CONTINUING_TYPES`)."""
         owner = (ctx.target or "").rpartition(".")[0]
-        if owner not in FILE_OBJECT_TYPES or not isinstance(call.func, ast.Attribute):
+        if owner not in CONTINUING_TYPES or not isinstance(call.func, ast.Attribute):
             return False
         receiver = call.func.value
         if not isinstance(receiver, ast.Name):

@@ -34,7 +34,12 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
       (`openai.chat.completions.create`), and openai < 1.0's `openai.ChatCompletion.create`;
       `AsyncOpenAI`/`AsyncAzureOpenAI` (awaited) and `acreate` are not reported;
     - `smtplib.SMTP`/`SMTP_SSL` and `ftplib.FTP` (constructed with a host, which
-      connects) and their commands;
+      connects) and their commands: one diagnostic for a session the function connects
+      and uses (`with smtplib.SMTP(host) as s: s.login(...); s.send_message(m)` is
+      reported at `smtplib.SMTP(host)`, as one mail sent), one per command on a session
+      made elsewhere;
+    - websocket-client's `websocket.create_connection()` (it connects before returning)
+      and the `send`, `recv`, `ping`, `close`, ... of the connection it returns;
     - `socket.create_connection`, `getaddrinfo`, `gethostbyname`, and `connect`, `recv`,
       `recvfrom`, `accept`, `sendall` on sockets (not `connect` on a UDP socket made in
       the code, `socket.socket(AF_INET, SOCK_DGRAM)`: it sends nothing and returns at once,

@@ -19,11 +19,15 @@ class BlockingFileIoInAsyncFunction(BlockingCallRule):
     `with open(p) as f`), and parameters annotated `IO`, `TextIO`, `BinaryIO`,
     `TextIOWrapper`, `BufferedReader`/`Writer`/`Random` or `FileIO` (optional or not);
     `upload.file.read()` on an `UploadFile` (Starlette spools uploads over 1 MB to disk;
-    `await upload.read()` is async and not reported); and `input()`, which waits for a
-    line on the server's standard input.
+    `await upload.read()` is async and not reported); `input()`, which waits for a
+    line on the server's standard input; and archives: `zipfile.ZipFile(...)` and
+    `tarfile.open(...)` on a path or a value of unknown kind (not over an in-memory
+    `io.BytesIO`), and `extract`, `extractall`, `write` (ZipFile) or `add` (TarFile),
+    which write or read files wherever the archive is.
 
     One blocking file access, one diagnostic: `with open(p) as f: f.read()` and
-    `f = open(p)` then `f.read()` are reported once, at the `open()`. A file object's
+    `f = open(p)` then `f.read()` are reported once, at the `open()` (the same for an
+    archive opened and extracted in one function). A file object's
     methods are reported when nothing in the same function already reported the call that
     opened it: parameters, `upload.file`, a file opened at module level or elsewhere.
 

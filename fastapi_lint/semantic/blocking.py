@@ -112,6 +112,10 @@ _PASSLIB_SCHEMES = (
 )
 _HTTPX2_ALT = "use an async client (`httpx2.AsyncClient`)"
 _STDIN_ALT = "read the terminal outside the server"
+_WEBSOCKET_CLIENT_ALT = "use the `websockets` package (`async with websockets.connect(...)`)"
+# `zipfile.ZipFile(path)`, `tarfile.open(path)`: the archive file is opened (and read, or
+# written on close) where the call runs; over an in-memory buffer nothing touches a disk.
+_ARCHIVE_OPENERS = frozenset({"zipfile.ZipFile", "tarfile.open", "tarfile.TarFile"})
 
 # qualname -> (code, alternative)
 _FUNCTIONS: dict[str, tuple[str, str]] = {
@@ -141,6 +145,8 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
             "shutil.copytree shutil.move shutil.rmtree shutil.make_archive shutil.unpack_archive"
         ).split()
     },
+    # Archives opened on a path read or create the file (see `_archive_in_memory`).
+    **{name: (FILE_IO, _FILE_ALT) for name in _ARCHIVE_OPENERS},
     # Waits for a line on the server's standard input: forever, under a process manager.
     "builtins.input": (FILE_IO, _STDIN_ALT),
     "sqlite3.connect": (CLIENT, _SQLITE_ALT),
@@ -158,6 +164,8 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
     "ftplib.FTP": (CLIENT, "use `aioftp`"),
     "ftplib.FTP_TLS": (CLIENT, "use `aioftp`"),
     "socket.create_connection": (CLIENT, "use asyncio streams (`await asyncio.open_connection(...)`)"),
+    # websocket-client: connects (TCP, TLS, the HTTP upgrade) before it returns.
+    "websocket.create_connection": (CLIENT, _WEBSOCKET_CLIENT_ALT),
     **{name: (HASHING, "") for name in _HASHING_FUNCTIONS.split()},
     **{f"passlib.hash.{scheme}.{method}": (HASHING, "") for scheme in _PASSLIB_SCHEMES.split()
        for method in _HASHER_METHODS.split()},
@@ -187,6 +195,16 @@ FILE_OBJECT_TYPES = (
     "io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter", "io.BufferedRandom", "io.FileIO",
     "typing.IO", "typing.TextIO", "typing.BinaryIO", "tempfile.SpooledTemporaryFile",
 )
+# Objects whose methods go on with the operation the call that made them began: a file
+# or an archive opened, a mail or FTP session connected (`with smtplib.SMTP(host) as s:`
+# then `s.login(...)`, `s.send_message(...)`: one mail sent). Made and used in one
+# function, they are one blocking operation: FPI103/FPI104 report the call that made
+# them. A database connection's queries, a socket's or websocket's messages are not:
+# each is a round trip of its own, and reported as such.
+CONTINUING_TYPES = frozenset({
+    *FILE_OBJECT_TYPES, "zipfile.ZipFile", "tarfile.TarFile", "smtplib.SMTP", "smtplib.SMTP_SSL",
+    "smtplib.LMTP", "ftplib.FTP", "ftplib.FTP_TLS",
+})
 UPLOAD_FILE_FILE = "starlette.datastructures.UploadFile.file"
 # The `io` classes that wrap another stream: one built directly (`io.TextIOWrapper(buffer)`)
 # reads and writes what it wraps, which is a file only when that is one (`open()` returns
@@ -291,6 +309,15 @@ _METHODS: dict[str, _Family] = {
     "passlib.context.CryptContext": _family(HASHING, "", "CryptContext", _HASHER_METHODS),
     "argon2.PasswordHasher": _family(HASHING, "", "PasswordHasher", "hash verify"),
     "pwdlib.PasswordHash": _family(HASHING, "", "PasswordHash", "hash verify verify_and_update"),
+    # Extracting writes files; `write`/`add` read one: file I/O whatever holds the archive.
+    "zipfile.ZipFile": _family(FILE_IO, _FILE_ALT, "ZipFile", "extract extractall write"),
+    "tarfile.TarFile": _family(FILE_IO, _FILE_ALT, "TarFile", "extract extractall add"),
+    # websocket-client's connection: each frame sent or received waits on the socket.
+    "websocket.WebSocket": _family(
+        CLIENT, _WEBSOCKET_CLIENT_ALT, "websocket.WebSocket",
+        "connect recv recv_data recv_data_frame recv_frame send send_binary send_bytes send_text "
+        "send_frame ping pong close",
+    ),
     "socket.socket": _family(
         CLIENT, "use asyncio streams or `loop.sock_*` methods", "socket",
         "connect connect_ex recv recv_into recvfrom recvfrom_into recvmsg accept sendall sendfile",
@@ -321,6 +348,8 @@ def classify_blocking_call(
         if target == "hashlib.pbkdf2_hmac" and _few_iterations(call):
             return None
         if target.startswith("os.spawn") and not _spawn_waits(call, ctx.scope, model):
+            return None
+        if target in _ARCHIVE_OPENERS and _archive_in_memory(call, ctx, model):
             return None
         return BlockingCall(known[0], target.removeprefix("builtins."), known[1])
     owner, _, method = target.rpartition(".")
@@ -552,6 +581,22 @@ def _wraps_memory(call: ast.Call, ctx, model) -> bool:
     if kind is None:
         return False
     return kind in _IN_MEMORY_STREAMS or _is_project_class(kind, model)
+
+
+def _archive_in_memory(call: ast.Call, ctx, model) -> bool:
+    """`zipfile.ZipFile(io.BytesIO(data))`, `tarfile.open(fileobj=buffer)` over an in-memory
+    stream (or an object of the project's classes): no file is opened. A path, or a value
+    of unknown kind (a parameter: usually a path), is the file rules'."""
+    keyword = "fileobj" if ctx.target != "zipfile.ZipFile" else "file"
+    given = next((k.value for k in call.keywords if k.arg == keyword), None)
+    if given is None and ctx.target == "zipfile.ZipFile" and call.args:
+        given = call.args[0]
+    elif given is None and ctx.target != "zipfile.ZipFile" and len(call.args) > 2:
+        given = call.args[2]  # tarfile.open(name=None, mode="r", fileobj=None)
+    if given is None or ctx.scope is None:
+        return False
+    kind = model.infer_type(given, ctx.scope)
+    return kind is not None and (kind in _IN_MEMORY_STREAMS or _is_project_class(kind, model))
 
 
 def _is_project_class(qualname: str, model) -> bool:

@@ -75,6 +75,9 @@ RESULT_TYPES: dict[str, str] = {
     "boto3.resource": "boto3.resource",
     "boto3.Session.client": "boto3.client",
     "boto3.Session.resource": "boto3.resource",
+    # Archives and websocket-client's connection
+    "tarfile.open": "tarfile.TarFile",
+    "websocket.create_connection": "websocket.WebSocket",
     # pwdlib: FastAPI's security tutorial builds its hasher with `PasswordHash.recommended()`
     "pwdlib.PasswordHash.recommended": "pwdlib.PasswordHash",
     # sockets
