@@ -215,25 +215,14 @@ class AwaitFixer:
         return self._threadpool_facts()[0]
 
     def _threadpool_facts(self) -> tuple[bool, str | None]:
-        """Whether the module calls `run_in_threadpool`, and the module it imports it from."""
+        """Whether the module calls `run_in_threadpool`, and the module it imports it from.
+        Kept on the module's semantic model: every blocking rule's fixer asks the same of
+        the same tree (two walks of it)."""
         if self._threadpool_usage is None:
-            names, source, used = set(), None, False
-            tree = self.rule.checker.tree
-            for node in ast.walk(tree):
-                if isinstance(node, ast.ImportFrom) and node.module in _THREADPOOL_MODULES:
-                    for alias in node.names:
-                        if alias.name == "run_in_threadpool":
-                            names.add(alias.asname or alias.name)
-                            source = source or node.module
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call):
-                    func = node.func
-                    if (isinstance(func, ast.Name) and func.id in names) or (
-                        isinstance(func, ast.Attribute) and func.attr == "run_in_threadpool"
-                    ):
-                        used = True
-                        break
-            self._threadpool_usage = (used, source)
+            cache = self.model.rule_cache
+            if "threadpool" not in cache:
+                cache["threadpool"] = _threadpool_usage(self.rule.checker.tree)
+            self._threadpool_usage = cache["threadpool"]  # type: ignore[assignment]
         return self._threadpool_usage
 
     def _threadpool_spelling(self, ctx) -> tuple[str, tuple[ImportRequest, ...]] | None:
@@ -288,3 +277,22 @@ def _binds_result(call: ast.Call, parents) -> bool:
     if isinstance(parent, ast.withitem):
         return parent.context_expr is call and parent.optional_vars is not None
     return isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and parent.value is call
+
+
+def _threadpool_usage(tree: ast.AST) -> tuple[bool, str | None]:
+    names, source, used = set(), None, False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in _THREADPOOL_MODULES:
+            for alias in node.names:
+                if alias.name == "run_in_threadpool":
+                    names.add(alias.asname or alias.name)
+                    source = source or node.module
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Name) and func.id in names) or (
+                isinstance(func, ast.Attribute) and func.attr == "run_in_threadpool"
+            ):
+                used = True
+                break
+    return used, source

@@ -69,6 +69,9 @@ class SemanticModel:
     # `__exit__` (recorded by the checker's walk before the call is visited).
     with_items: dict[int, tuple[ast.With | ast.AsyncWith, ast.withitem]] = field(default_factory=dict, repr=False)
     may_walrus: bool = True  # `:=` may be written in the module (set by the checker)
+    # What the rules work out once per module and share, by key (the fixers' "does this
+    # module use `run_in_threadpool`", asked by every blocking rule).
+    rule_cache: dict[str, object] = field(default_factory=dict, repr=False)
     _lazy_guards: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)  # (id(if), early exit)
     _persistent: dict[ast.AST, set[str]] = field(default_factory=dict, repr=False)  # by function node
     _looked_up: dict[ast.AST, dict[str, str]] = field(default_factory=dict, repr=False)  # by function node
