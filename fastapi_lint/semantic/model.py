@@ -386,6 +386,7 @@ class SemanticModel:
                     self.may_walrus,
                     assigning,
                     lambda: self._function_fact(self._looked_up, node, looked_up_names),
+                    _passed_in(node, method=owner is not None),
                 )
             if found:
                 return True
@@ -490,3 +491,15 @@ class SemanticModel:
             if getattr(event, "child", None) is not None
         }
         return [obj for obj in self.routers if obj.kind == "app" or id(obj) not in included]
+
+
+def _passed_in(node: ast.AST, *, method: bool) -> frozenset[str]:
+    """A function's parameter names, less a method's first (`self`, `cls`: judged apart
+    by `run_once.py`)."""
+    args = getattr(node, "args", None)
+    if args is None:
+        return frozenset()
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    names = positional[1:] if method else positional
+    names += [a.arg for a in (*args.kwonlyargs, args.vararg, args.kwarg) if a is not None]
+    return frozenset(names)

@@ -20,8 +20,9 @@ What the code must show, and nothing else counts:
   _cache[key] = load(key)`), or an attribute of `self` in a class whose `__new__` hands
   out shared instances (a singleton, as prefect's server is). A local flag
   (`if data is None: data = read()`) is reset on every call, and an attribute of an
-  ordinary instance is reset with every instance (often one per request): neither
-  counts;
+  ordinary instance is reset with every instance (often one per request), as is one of
+  an object passed in (`if stored.password != instance.password: instance.password =
+  hash(...)`): none counts;
 - a memoised function: `@functools.cache` / `@functools.lru_cache` (any spelling the
   model resolves) runs its body once per distinct arguments.
 """
@@ -49,6 +50,7 @@ def is_lazy_guard(
     walrus: bool = True,
     assigning: list[ast.stmt] | None = None,
     looked_up: Callable[[], dict[str, str]] | None = None,
+    parameters: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether `statement`, an `if` of a function's own body, guards a lazy
     initialisation, so that the calls of its body run once. `persistent`: gives the
@@ -60,7 +62,9 @@ def is_lazy_guard(
     (`if _x is not None: return _x`), the statements after it, whose calls it guards.
     `looked_up`: gives the function's `looked_up_names`, so that a test of a local read
     from a shared container (`x = cls._pool.get(key)`, then `if x is None:`) reads that
-    container. (The checker records which `if`s each call is under or after, so no
+    container. `parameters`: the function's parameters other than its first (`self`,
+    `cls`): an attribute of an object passed in (`instance.password`) belongs to that
+    object, made anew by each caller, and guards nothing shared. (The checker records which `if`s each call is under or after, so no
     function is walked for this unless one of its calls is.)"""
     read = {_key(node) for node in ast.walk(statement.test)} - {None}
     if not read:
@@ -74,6 +78,8 @@ def is_lazy_guard(
             return False
         if key.startswith("self."):
             return shared_self
+        if key.partition(".")[0] in parameters:
+            return False  # `if db_obj.password != instance.password: instance.password = ...`
         return "." in key or key in persistent()  # `cls._x`, `Settings._x`, a global
 
     region = statement.body if assigning is None else assigning
