@@ -190,7 +190,14 @@ class Checker(FastAPIRegistration):
         if node.returns is not None:
             self.visit(node.returns)
         enclosing = self.scope
-        qualname = self.model.local_qualname(node.name) if enclosing is self.model.module else None
+        if enclosing is self.model.module:
+            qualname = self.model.local_qualname(node.name)
+        elif isinstance(enclosing, FunctionScope) and (outer := self.model.scope_qualname(enclosing)):
+            # `outer.<locals>.inner`, as its summary is named: a call of a helper defined in
+            # the function resolves to it (FPI110 follows it as any other).
+            qualname = f"{outer}.<locals>.{node.name}"
+        else:
+            qualname = None
         enclosing.bind(node.name, Binding("function", qualname, node))
         function = FunctionScope(
             "function",
