@@ -193,8 +193,9 @@ class Checker(FastAPIRegistration):
         if enclosing is self.model.module:
             qualname = self.model.local_qualname(node.name)
         elif isinstance(enclosing, FunctionScope) and (outer := self.model.scope_qualname(enclosing)):
-            # `outer.<locals>.inner`, as its summary is named: a call of a helper defined in
-            # the function resolves to it (FPI110 follows it as any other).
+            # `outer.<locals>.inner`, as its summary is named: a call of a function defined
+            # in the function, or the name handed over (`StreamingResponse(events())`),
+            # resolves to it, and FPI110 and the served-code walk follow it as any other.
             qualname = f"{outer}.<locals>.{node.name}"
         else:
             qualname = None

@@ -167,9 +167,6 @@ class Settings:
             self._cache["selected"] = [rule for rule in rule_index() if self.is_selected(rule)]
         return self._cache["selected"]
 
-    def selected_rules(self) -> list[type[Rule]]:
-        return [rule.load() for rule in self._selected()]
-
     @property
     def anchor(self) -> Path:
         return absolute(self.root) if self.root is not None else absolute(os.getcwd())

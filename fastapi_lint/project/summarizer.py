@@ -139,30 +139,16 @@ class Summarizer:
         for record in function.calls:
             if record.target and not record.target.startswith("builtins."):
                 found[record.target] = None
-            elif (local := self._local_function(record.call.func, function)) is not None:
-                found[local] = None  # `StreamingResponse(events())`, `events` defined in the route
             elif record.target is None and isinstance(record.call.func, ast.Attribute):
                 # `await storage.read_lease(...)` on an object of unknown type: some project
                 # method of that name (see `serving.py`, which decides how many may match).
                 found[f"{METHOD_BY_NAME}{record.call.func.attr}"] = None
             for arg in [*record.call.args, *(k.value for k in record.call.keywords)]:
                 if isinstance(arg, (ast.Name, ast.Attribute)):
-                    name = self.model.resolve(arg, function) or self._local_function(arg, function)
+                    name = self.model.resolve(arg, function)
                     if name and not name.startswith("builtins."):
                         found[name] = None
         return list(found)
-
-    def _local_function(self, expr: ast.expr, scope: FunctionScope) -> str | None:
-        """The qualname of the function a name defined inside a function stands for
-        (`chat.<locals>.events`): what the function runs when it calls the name or hands
-        it over (an async generator streamed by `StreamingResponse`, a task)."""
-        if not isinstance(expr, ast.Name):
-            return None
-        binding = scope.lookup(expr.id)
-        if binding is None or binding.kind != "function" or binding.qualname is not None or binding.node is None:
-            return None
-        local = self.model.function_scope(binding.node)
-        return self.model.scope_qualname(local) if local is not None else None
 
     def _spawns(self, function: FunctionScope) -> list[str]:
         """The project-looking functions it starts as tasks: `asyncio.create_task(poll())`,
@@ -176,7 +162,7 @@ class Summarizer:
             if isinstance(started, ast.Call):  # a coroutine object: the function it came from
                 started = started.func
             if isinstance(started, (ast.Name, ast.Attribute)):
-                name = self.model.resolve(started, function) or self._local_function(started, function)
+                name = self.model.resolve(started, function)
                 if name and not name.startswith("builtins."):
                     found[name] = None
         return list(found)
