@@ -182,7 +182,9 @@ class CreationEvidence:
         verb = verb_position(words, CREATION_VERBS)
         if verb is None or verb == len(words) - 1:  # `create_thing`, not a bare `create`
             return
-        if "_".join(words[verb + 1:]) in NOT_RESOURCES or self._has_action_word(words):
+        # Only what follows the verb can make it an action: `create_access_token` makes
+        # a token, but `verify_permissions_and_create_entity` checks, then creates.
+        if "_".join(words[verb + 1:]) in NOT_RESOURCES or self._has_action_word(words[verb + 1:]):
             return
         target = self.model.resolve(func, scope) or ""
         root = target.split(".", 1)[0]

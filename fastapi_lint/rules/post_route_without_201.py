@@ -28,6 +28,7 @@ DEFAULT_ACTION_WORDS = (
 _NOT_COLLECTIONS = frozenset(
     {"news", "series", "species", "settings", "preferences", "options", "stats", "details", "status"}
 )
+_CONJUNCTIONS = frozenset({"or", "and", "to", "then"})
 _IRREGULAR_PLURALS = frozenset({"people", "children", "indices", "criteria"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -269,7 +270,7 @@ class PostRouteWithout201(Rule):
         last_segments = [_last_static_segment(path) for path in paths]
         segment_words = [word for segment in last_segments if segment for word in split_words(segment)]
         action = any(self._is_action(word) for word in [*name_words, *segment_words])
-        if verb_position(name_words, CREATION_VERBS) is not None:
+        if verb_position(name_words, CREATION_VERBS) is not None or _verb_last(name_words):
             return True, action
         # Every known full path must end in a collection, and the name must agree.
         nouns = [_collection_noun(segment) for segment in last_segments]
@@ -336,6 +337,12 @@ class PostRouteWithout201(Rule):
         if edits is None:
             return None
         return Fix(f"Add `status_code={spelling}`", Applicability.UNSAFE, edits)
+
+
+def _verb_last(words: list[str]) -> bool:
+    """`user_create`, `item_add`: a noun, then the verb (`get_or_create` is no creation
+    of its own: it may find the thing instead)."""
+    return len(words) >= 2 and words[-1] in CREATION_VERBS and words[-2] not in _CONJUNCTIONS
 
 
 def _last_static_segment(path: str) -> str | None:
