@@ -17,7 +17,7 @@ from typing import Callable, Iterator, TypeVar
 
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
 from .rules import Rule
-from .semantic.model import HTTP_EXCEPTION_CLASSES, SemanticModel
+from .semantic.model import HTTP_EXCEPTION_CLASSES, SemanticModel, builds_instance
 from .semantic.run_once import exits_early
 from .semantic.names import (
     DEPENDS_FUNCTIONS,
@@ -72,6 +72,7 @@ class Checker(FastAPIRegistration):
         # Lambdas passed straight to a call that runs them here (not to an offloader).
         self._inline_lambdas: set[int] = set()
         self._lone_project = None
+        self._project_router_classes: dict[str, str] | None = None  # asked once per file
         # Calls and `+=` that may edit a router's routes in ways the model does not follow
         # (`include_router`, `.routes` passed or extended): the summary counts the ones
         # it did not model, from this list rather than from another walk of the tree.
@@ -312,8 +313,11 @@ class Checker(FastAPIRegistration):
             if isinstance(target.value, ast.Name):
                 cls = self.model.self_class(target.value, self.scope)
                 if cls is not None:
-                    if binding.type:
+                    built = builds_instance(binding.value)
+                    if binding.type and (built or target.attr not in cls.constructed_attributes):
                         cls.attribute_types[target.attr] = binding.type
+                        if built:
+                            cls.constructed_attributes.add(target.attr)
                     if binding.router:
                         cls.attribute_routers[target.attr] = binding.router
         else:

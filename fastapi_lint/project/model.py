@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from ..semantic.names import PYDANTIC_BASES, canonical
+from ..semantic.names import FASTAPI_APP_CLASSES, FASTAPI_ROUTER_CLASSES, PYDANTIC_BASES, canonical
 from .layout import SOURCE_DIRECTORY, import_roots
 from .summary import ClassSummary, FunctionSummary, ModuleSummary
 
@@ -82,6 +82,7 @@ class ProjectModel:
         self.namespace_prefixes = _namespace_prefixes(self.modules.values())
         self._resolved: dict[str, Symbol | None] = {}
         self._pydantic: dict[str, bool] = {}
+        self._router_classes: dict[str, str] | None = None
         self._chains: dict[tuple[str, str, tuple[str, ...]], Chain | None] = {}
         self._call_sites: dict[tuple[str, ...], dict] = {}
         self._roles: dict[str, str] | None = None
@@ -244,6 +245,30 @@ class ProjectModel:
             self._pydantic[cls.qualname] = cls.is_pydantic or any(self.is_pydantic_class(b) for b in cls.bases)
         return self._pydantic[cls.qualname]
 
+    def router_classes(self) -> dict[str, str]:
+        """The project's subclasses of `FastAPI` / `APIRouter`, at any depth, by qualname:
+        "app" or "router" (aim's `class APIRouter(fastapi.APIRouter)`, which its views
+        modules import). One answer for the whole project, so that a file's check asks once."""
+        if self._router_classes is None:
+            self._router_classes = {}
+            for module in self.modules.values():
+                for qualname in module.classes:
+                    kind = self._router_class_kind(qualname, 0)
+                    if kind is not None:
+                        self._router_classes[qualname] = kind
+        return self._router_classes
+
+    def _router_class_kind(self, qualname: str, depth: int) -> str | None:
+        name = canonical(qualname)
+        if name in FASTAPI_APP_CLASSES:
+            return "app"
+        if name in FASTAPI_ROUTER_CLASSES:
+            return "router"
+        cls = self.class_summary(self.resolve(qualname))
+        if cls is None or depth > _MAX_DEPTH:
+            return None
+        return next(filter(None, (self._router_class_kind(b, depth + 1) for b in cls.bases)), None)
+
     # ------------------------------------------------------------------ roles
 
     def role_of(self, qualname: str) -> str | None:
@@ -270,11 +295,17 @@ class ProjectModel:
                     if event["type"] == "route" and event.get("handler"):
                         for definition in self._called_definitions(event["handler"]):
                             roles[definition] = "route"
-            for route in module.external_routes:
+            for route in self.external_routes(module):
                 roles[route["handler"]] = "route"
             for name in module.references:
                 referenced.update(self._called_definitions(name))
         self._roles, self._referenced = roles, referenced
+
+    def external_routes(self, module: ModuleSummary) -> list[dict]:
+        """`module`'s routes on routers of other modules, and on routers built from a
+        class of another module when the project makes it a `FastAPI`/`APIRouter` one."""
+        return [route for route in module.external_routes
+                if not route.get("router_class") or route["router_class"] in self.router_classes()]
 
     def _called_definitions(self, qualname: str) -> list[str]:
         """The function FastAPI calls for `qualname`: the function, or an instance's `__call__`."""

@@ -134,7 +134,7 @@ class Serving:
                 for definition in self._run_by_application(qualname, kind):
                     shown = route_labels.get(definition, label) if kind == "route" else label
                     found.append(Entry(definition, kind, shown))
-            for route in module.external_routes:
+            for route in project.external_routes(module):
                 handler = route["handler"]
                 methods = ",".join(route["methods"]) if route["kind"] == "http" else "WEBSOCKET"
                 label = route_labels.get(handler, f"`{methods or 'HTTP'} {route['path'] or '<path>'}`")

@@ -229,14 +229,18 @@ class Summarizer:
         return CallSummary(_position(call), display, ctx.target, None, cost.kind, cost.api, callee)
 
     def _external_routes(self, function: FunctionScope, qualname: str) -> None:
-        """`@router.get(...)` where `router` was imported from another module."""
+        """`@router.get(...)` where `router` was imported from another module, or built
+        here from a class imported from another (`router = APIRouter()` with aim's own
+        `APIRouter` subclass: the project decides whether that class is a router)."""
         for decorator in getattr(function.node, "decorator_list", ()):
             if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
                 continue
             if decorator.func.attr not in ROUTE_DECORATOR_NAMES:
                 continue
-            router = self._imported_name(decorator.func.value, function.parent or self.model.module)
-            if router is None:
+            scope = function.parent or self.model.module
+            router = self._imported_name(decorator.func.value, scope)
+            router_class = None if router is not None else self._imported_class_instance(decorator.func.value, scope)
+            if router is None and router_class is None:
                 continue
             attr = decorator.func.attr
             path_expr = decorator.args[0] if decorator.args else next(
@@ -252,8 +256,18 @@ class Summarizer:
             self.summary.external_routes.append({
                 "router": router, "kind": "websocket" if attr == "websocket" else "http",
                 "methods": methods, "path": self.checker.constant_str(path_expr),
-                "handler": qualname, "position": _position(decorator),
+                "handler": qualname, "position": _position(decorator), "router_class": router_class,
             })
+
+    def _imported_class_instance(self, expr: ast.expr, scope) -> str | None:
+        """The imported class `expr`'s value was built from (`router = Router()`, `Router`
+        imported), when the model made no router of it."""
+        binding = scope.lookup(expr.id) if isinstance(expr, ast.Name) else None
+        if binding is None or binding.kind != "value" or binding.router is not None:
+            return None
+        if not isinstance(binding.value, ast.Call):
+            return None
+        return self._imported_name(binding.value.func, scope)
 
     # ------------------------------------------------------------------ routers
 

@@ -33,6 +33,11 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
       also through `client.with_options(...)` and the module-level client
       (`openai.chat.completions.create`), and openai < 1.0's `openai.ChatCompletion.create`;
       `AsyncOpenAI`/`AsyncAzureOpenAI` (awaited) and `acreate` are not reported;
+    - LangSmith's sync `langsmith.Client`: the methods that send a request before they
+      return (`create_feedback`, `create_feedback_from_token`, `share_run`, `read_run`,
+      `create_dataset`, `create_example`, ...; not `create_run` and the tracing calls,
+      which go through its background queue, nor the `list_*` generators, which request
+      only when iterated); `langsmith.AsyncClient` (awaited) is not reported;
     - `smtplib.SMTP`/`SMTP_SSL` and `ftplib.FTP` (constructed with a host, which
       connects) and their commands: one diagnostic for a session the function connects
       and uses (`with smtplib.SMTP(host) as s: s.login(...); s.send_message(m)` is

@@ -318,6 +318,26 @@ _METHODS: dict[str, _Family] = {
         "connect recv recv_data recv_data_frame recv_frame send send_binary send_bytes send_text "
         "send_frame ping pong close",
     ),
+    # LangSmith's sync client: each of these sends an HTTP request before it returns
+    # (langsmith 0.3's `Client`; `create_run` and the tracing calls go through a
+    # background queue instead, and the `list_*` generators request only when iterated).
+    "langsmith.Client": _family(
+        CLIENT, "use `langsmith.AsyncClient` (awaited calls)", "langsmith.Client",
+        "request_with_retries upload_csv read_run get_run_stats get_run_url share_run unshare_run "
+        "read_run_shared_link read_shared_run read_dataset_shared_schema share_dataset "
+        "unshare_dataset read_shared_dataset list_shared_examples create_project update_project "
+        "read_project delete_project create_dataset read_dataset diff_dataset_versions "
+        "read_dataset_openai_finetuning delete_dataset update_dataset_tag read_dataset_version "
+        "upsert_examples_multipart create_examples create_example read_example index_dataset "
+        "sync_indexed_dataset similar_examples update_example update_examples delete_example "
+        "delete_examples list_dataset_splits update_dataset_splits create_feedback update_feedback "
+        "read_feedback delete_feedback create_feedback_from_token create_presigned_feedback_token "
+        "create_presigned_feedback_tokens create_annotation_queue read_annotation_queue "
+        "update_annotation_queue delete_annotation_queue add_runs_to_annotation_queue "
+        "delete_run_from_annotation_queue get_run_from_annotation_queue "
+        "create_comparative_experiment list_prompts get_prompt create_prompt create_commit "
+        "update_prompt delete_prompt pull_prompt_commit",
+    ),
     "socket.socket": _family(
         CLIENT, "use asyncio streams or `loop.sock_*` methods", "socket",
         "connect connect_ex recv recv_into recvfrom recvfrom_into recvmsg accept sendall sendfile",

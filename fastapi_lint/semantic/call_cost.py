@@ -275,6 +275,9 @@ class CallCostJudge:
             return False
         if self.model.role_of(function.node) is None:
             return False
+        params = function.node.args.posonlyargs + function.node.args.args
+        if function.class_scope is not None and params and params[0] is binding.node:
+            return False  # a method's `self`: the object, not request data
         for expr in (binding.value, binding.node.annotation):
             if expr is not None and self._mentions_depends(expr, function.parent or self.model.module):
                 return False

@@ -219,6 +219,12 @@ class SemanticModel:
             left = self.infer_type(expr.left, scope)
             if left == "pathlib.Path":
                 return left
+        if isinstance(expr, ast.IfExp):
+            # `Client() if enabled else None`: a Client whenever it is used; two branches
+            # of different types leave the value unknown.
+            branches = [b for b in (expr.body, expr.orelse) if not _is_none(b)]
+            types = {self.infer_type(b, scope) for b in branches}
+            return types.pop() if len(types) == 1 else None
         if isinstance(expr, ast.Await):
             return None
         return None
@@ -503,3 +509,15 @@ def _passed_in(node: ast.AST, *, method: bool) -> frozenset[str]:
     names = positional[1:] if method else positional
     names += [a.arg for a in (*args.kwonlyargs, args.vararg, args.kwarg) if a is not None]
     return frozenset(names)
+
+
+def _is_none(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is None
+
+
+def builds_instance(expr: ast.expr | None) -> bool:
+    """`Helper()`, or `Helper() if enabled else None`: an instance the code makes itself."""
+    if isinstance(expr, ast.IfExp):
+        branches = [b for b in (expr.body, expr.orelse) if not _is_none(b)]
+        return bool(branches) and all(builds_instance(b) for b in branches)
+    return isinstance(expr, ast.Call)

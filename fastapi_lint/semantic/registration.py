@@ -30,7 +30,8 @@ _APP_CALLBACK_METHODS = {
 
 class FastAPIRegistration:
     def _router_class_kind(self, qualname: str | None) -> str | None:
-        """"app" / "router" for FastAPI, APIRouter and subclasses defined in this module."""
+        """"app" / "router" for FastAPI, APIRouter and their subclasses (defined in this
+        module, or in another module of the project when there is one)."""
         if qualname is None:
             return None
         if qualname in FASTAPI_APP_CLASSES:
@@ -43,6 +44,11 @@ class FastAPIRegistration:
                 kind = self._router_class_kind(base)
                 if kind:
                     return kind
+            return None
+        if self.model.project is not None and not self.model.is_local(qualname):
+            if self._project_router_classes is None:
+                self._project_router_classes = self.model.project.project.router_classes()
+            return self._project_router_classes.get(qualname)
         return None
 
     def _router_of(self, expr: ast.expr) -> fm.RouterObject | None:

@@ -90,6 +90,10 @@ class ClassScope(Scope):
     base_qualnames: list[str] = field(default_factory=list)
     # Types of instance attributes: class-level annotations and `self.x = ...`.
     attribute_types: dict[str, str] = field(default_factory=dict)
+    # Attributes assigned an instance the class builds itself (`self.helper = Helper()`):
+    # that type is what runs by default, and a declared or passed-in one (a Protocol, a
+    # parameter's annotation) does not replace it.
+    constructed_attributes: set[str] = field(default_factory=set)
     attribute_routers: dict[str, RouterObject] = field(default_factory=dict)
 
 
