@@ -22,6 +22,12 @@ class ProjectContext:
     module: ModuleName
     # (text, project) for the last text whose routes moved since the summary.
     _refreshed: tuple[str, ProjectModel] | None = dataclasses.field(default=None, repr=False, compare=False)
+    # `class_bases` answers by (qualname, method): the blocking rules ask it for every
+    # method call on a value of a project class, the same few questions thousands of
+    # times a file, and the project does not change while a file is checked.
+    _bases: dict[tuple[str, str], list[str] | None] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def apply_roles(self, model) -> None:
         """Roles other modules give to this module's functions, before their bodies are
@@ -44,10 +50,13 @@ class ProjectContext:
     def class_bases(self, qualname: str, method: str) -> list[str] | None:
         """The bases of the project class `qualname`, to look `method` up in (None: not a
         project class, or one that defines `method` itself)."""
+        key = (qualname, method)
+        if key in self._bases:
+            return self._bases[key]
         cls = self.project.class_summary(self.project.resolve(qualname))
-        if cls is None or method in cls.methods:
-            return None
-        return cls.bases
+        bases = None if cls is None or method in cls.methods else cls.bases
+        self._bases[key] = bases
+        return bases
 
     def is_own(self, qualname: str) -> bool:
         """Defined in this very module (the per-file analysis already knows it)."""

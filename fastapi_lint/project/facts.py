@@ -41,10 +41,25 @@ class FactLog:
         self._index: dict[tuple, int] = {}
         self._answers: dict[int, tuple[Any, int]] = {}  # id(answer) -> (answer, fact index)
         self._memo: dict[int, tuple[Any, bytes]] = {}
+        # The questions already noted whose arguments are all strings or None, by (path,
+        # op, args): most reads repeat (`class_bases` asks the same of every call on a
+        # class), and such arguments are stored as they are, so this key is the full
+        # key's equal and a repeat is known without converting and `repr`-ing them.
+        self._seen_plain: set[tuple] = set()
 
     def note(self, path: tuple[str, ...], op: str, args: tuple, kwargs: dict, answer: Any) -> None:
         if not self.complete:
             return  # not replayable whatever comes next: recording more costs for nothing
+        plain = None
+        if not kwargs and all(type(arg) is str or arg is None for arg in args):
+            plain = (path, op, args)
+            if plain in self._seen_plain:
+                return
+        self._note(path, op, args, kwargs, answer)
+        if plain is not None and self.complete:
+            self._seen_plain.add(plain)
+
+    def _note(self, path: tuple[str, ...], op: str, args: tuple, kwargs: dict, answer: Any) -> None:
         stored = _storable(args, self._answers), _storable(tuple(sorted(kwargs.items())), self._answers)
         if stored[0] is _UNSTORABLE or stored[1] is _UNSTORABLE:
             self.complete = False
@@ -229,14 +244,26 @@ class _RecordedMethod:
         self._method, self._log, self._path = method, log, path
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from .model import ProjectModel
-
         answer = self._method(*args, **kwargs)
-        if isinstance(answer, ProjectModel):  # `with_module`: its reads are not recorded
+        if isinstance(answer, _project_model()):  # `with_module`: its reads are not recorded
             self._log.complete = False
             return answer
         self._log.note(self._path, "call", args, kwargs, answer)
         return answer
+
+
+def _project_model() -> type:
+    """`ProjectModel`, imported on first use (it imports this module) and then kept: an
+    import statement in `__call__` cost a lookup on every recorded call."""
+    global _PROJECT_MODEL
+    if _PROJECT_MODEL is None:
+        from .model import ProjectModel
+
+        _PROJECT_MODEL = ProjectModel
+    return _PROJECT_MODEL
+
+
+_PROJECT_MODEL: type | None = None
 
 
 def read_beyond_facts(model: Any) -> None:

@@ -208,20 +208,23 @@ class Summarizer:
         return f"route `{short}`"
 
     def _call(self, call: ast.Call, ctx: CallContext) -> CallSummary | None:
+        # The call's text (`ast.unparse`, the dearest part) only for a call that is kept:
+        # most are judged cheap and dropped.
         blocking = classify_blocking_call(call, ctx, self.model)
-        display = _text(call.func)
         if blocking is not None:
             return CallSummary(
-                _position(call), display, ctx.target, [blocking.code, blocking.api], "blocking",
+                _position(call), _text(call.func), ctx.target, [blocking.code, blocking.api], "blocking",
                 f"{blocking.api}()", ctx.target,
             )
         if self.judge is None:
             if ctx.target is None:
                 return None
+            display = _text(call.func)
             return CallSummary(_position(call), display, ctx.target, None, "unknown", display + "()", ctx.target)
         cost = self.judge.judge(call, ctx)
         if cost.kind == "cheap":
             return None
+        display = _text(call.func)
         callee = ctx.target
         if cost.kind == "local" and cost.local is not None:
             scope = self.model.function_scope(cost.local)
