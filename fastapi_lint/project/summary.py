@@ -15,8 +15,8 @@ behind), is plain data (JSON on disk, see `cache.py`), and holds:
   (routes, includes with the child router as a local index or an imported qualname, mounts);
 - `external_routes`: routes registered with a decorator on a router imported from another
   module, or built from a class imported from another (`router_class`: a route only if
-  the project makes that class a router); `dependencies` and `references`: imported functions used as dependencies or
-  passed by reference (to `asyncio.to_thread`, `add_event_handler`, ...); `entries`:
+  the project makes that class a router); `dependencies` and `references`: imported
+  functions used as dependencies or passed by reference (to `asyncio.to_thread`, `add_event_handler`, ...); `entries`:
   the functions and classes an application runs (routes, dependencies, middleware,
   handlers, lifespan), where FastAPI code starts (see `serving.py`);
 - `notes`: what could not be resolved statically, for `--verbose`.

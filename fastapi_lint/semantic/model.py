@@ -222,8 +222,7 @@ class SemanticModel:
         if isinstance(expr, ast.IfExp):
             # `Client() if enabled else None`: a Client whenever it is used; two branches
             # of different types leave the value unknown.
-            branches = [b for b in (expr.body, expr.orelse) if not _is_none(b)]
-            types = {self.infer_type(b, scope) for b in branches}
+            types = {self.infer_type(b, scope) for b in _value_branches(expr)}
             return types.pop() if len(types) == 1 else None
         if isinstance(expr, ast.Await):
             return None
@@ -303,7 +302,7 @@ class SemanticModel:
                 return None
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
             for side in (annotation.left, annotation.right):
-                if not (isinstance(side, ast.Constant) and side.value is None):
+                if not _is_none(side):
                     found = self.annotation_type(side, scope, depth + 1)
                     if found is not None:
                         return found
@@ -316,7 +315,7 @@ class SemanticModel:
                 return self.annotation_type(elements[0], scope, depth + 1)
             if outer == "typing.Union":
                 for element in elements:
-                    if not (isinstance(element, ast.Constant) and element.value is None):
+                    if not _is_none(element):
                         return self.annotation_type(element, scope, depth + 1)
                 return None
             if outer is not None and (outer.startswith("builtins.") or outer in _TYPING_FILE_CLASSES):
@@ -515,9 +514,14 @@ def _is_none(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is None
 
 
+def _value_branches(expr: ast.IfExp) -> list[ast.expr]:
+    """The branches of `a if c else b` that are not a literal `None`."""
+    return [b for b in (expr.body, expr.orelse) if not _is_none(b)]
+
+
 def builds_instance(expr: ast.expr | None) -> bool:
     """`Helper()`, or `Helper() if enabled else None`: an instance the code makes itself."""
     if isinstance(expr, ast.IfExp):
-        branches = [b for b in (expr.body, expr.orelse) if not _is_none(b)]
+        branches = _value_branches(expr)
         return bool(branches) and all(builds_instance(b) for b in branches)
     return isinstance(expr, ast.Call)
