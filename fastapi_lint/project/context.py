@@ -58,6 +58,11 @@ class ProjectContext:
         self._bases[key] = bases
         return bases
 
+    def decorated_type(self, qualname: str) -> str | None:
+        """What a decorator made of the project function `qualname` (see `catalog.DECORATED_TYPES`)."""
+        symbol = self.project.resolve(qualname)
+        return symbol.type if symbol is not None and symbol.kind == "function" else None
+
     def is_own(self, qualname: str) -> bool:
         """Defined in this very module (the per-file analysis already knows it)."""
         return qualname.startswith(self.module.name + ".")

@@ -35,7 +35,7 @@ class Symbol:
     kind: str  # "module", "function", "class", "router", "value"
     qualname: str  # where it is defined: "app.mailer.send", "app.models.Item"
     module: ModuleSummary = field(repr=False)
-    type: str | None = None  # for values: their class, when known
+    type: str | None = None  # for values: their class, when known; for functions: what a decorator made of them
     router: int | None = None  # for routers: their index in `module.routers`
 
 
@@ -143,7 +143,7 @@ class ProjectModel:
                 return None
             return self._resolve(".".join([target, *more]), depth + 1)
         if entry[0] == "function":
-            return Symbol("function", own, module) if not more else None
+            return Symbol("function", own, module, type=entry[1] if len(entry) > 1 else None) if not more else None
         if entry[0] == "class":
             symbol = Symbol("class", own, module)
             if not more:

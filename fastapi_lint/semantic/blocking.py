@@ -295,6 +295,19 @@ _METHODS: dict[str, _Family] = {
         "json ft ts bf cf cms tdigest topk graph",  # accessors of module commands
     ),
     "redis.Pipeline": _family(CLIENT, "use `redis.asyncio`", "redis Pipeline", "execute watch unwatch"),
+    # rq has no async API: every queue and job operation is a round trip to Redis
+    # (`Queue.enqueue` pushes the job, `@job(queue)`'s `f.delay(...)` enqueues it too).
+    "rq.Queue": _family(
+        CLIENT, "", "rq.Queue",
+        "enqueue enqueue_call enqueue_at enqueue_in enqueue_many enqueue_job fetch_job get_jobs "
+        "get_job_ids get_job_position remove schedule_job empty delete run_job",
+    ),
+    "rq.decorators.job": _family(CLIENT, "", "rq job", "delay"),
+    "rq.job.Job": _family(
+        CLIENT, "", "rq Job",
+        "fetch fetch_many exists refresh save cancel delete requeue get_status get_meta save_meta "
+        "latest_result results",
+    ),
     "boto3.client": _family(
         CLIENT, "use `aioboto3`", "boto3.client(...)", None,
         "get_paginator get_waiter can_paginate generate_presigned_url generate_presigned_post close",
@@ -373,7 +386,7 @@ def classify_blocking_call(
             return None
         return BlockingCall(known[0], target.removeprefix("builtins."), known[1])
     owner, _, method = target.rpartition(".")
-    family = _METHODS.get(owner) or _inherited_family(owner, method, model)
+    family = _METHODS.get(owner) or _inherited_family(owner, method, model) or _decorated_family(owner, model)
     if family is not None:
         if (
             family.blocks(method)
@@ -531,6 +544,12 @@ def _inherited_family(owner: str, method: str, model, depth: int = 0) -> _Family
         if family is not None:
             return family
     return None
+
+
+def _decorated_family(owner: str, model) -> _Family | None:
+    """`f.delay(...)` where a decorator made `f` an object of a catalogued class."""
+    decorated = model.decorated_type(owner)
+    return _METHODS.get(decorated) if decorated is not None else None
 
 
 def _matches_extra(target: str, extra_blocking: Iterable[str]) -> bool:

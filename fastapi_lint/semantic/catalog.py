@@ -20,6 +20,13 @@ _QUERY_BUILDERS = (
     "union_all", "correlate", "add_columns", "add_entity", "slice",
 )
 
+# Decorators that replace the function with an object of another class: what a name
+# bound by `@decorator def f(...)` then is (rq's `@job(queue)` adds `f.delay(...)`, which
+# enqueues the job in Redis before it returns).
+DECORATED_TYPES: dict[str, str] = {
+    "rq.decorators.job": "rq.decorators.job",
+}
+
 RESULT_TYPES: dict[str, str] = {
     # requests / httpx / urllib3 / http.client
     "requests.session": "requests.Session",
@@ -31,6 +38,10 @@ RESULT_TYPES: dict[str, str] = {
     "smtplib.LMTP": "smtplib.LMTP",
     "ftplib.FTP": "ftplib.FTP",
     "ftplib.FTP_TLS": "ftplib.FTP_TLS",
+    # rq: `Job.fetch(job_id, connection=...)` and the queue's methods give jobs.
+    "rq.job.Job.fetch": "rq.job.Job",
+    "rq.Queue.enqueue": "rq.job.Job",
+    "rq.Queue.fetch_job": "rq.job.Job",
     # Databases
     "sqlite3.connect": "sqlite3.Connection",
     "sqlite3.Connection.cursor": "sqlite3.Cursor",

@@ -417,6 +417,26 @@ class SemanticModel:
         self.classes[node] = scope
         self._classes_by_qualname[self.class_qualname(node)] = (node, scope)
 
+    def decorated_type(self, qualname: str | None) -> str | None:
+        """What the function `qualname` became when a decorator of `catalog.DECORATED_TYPES`
+        replaced it (`@job(queue) def f` is an rq job, with a blocking `f.delay`)."""
+        if qualname is None:
+            return None
+        if not self.is_local(qualname):
+            return self.project.decorated_type(qualname) if self.project is not None else None
+        binding = self.module.bindings.get(qualname.rpartition(".")[2])
+        if binding is None or binding.kind != "function":
+            return None
+        return self.function_decorated_type(binding.node)
+
+    def function_decorated_type(self, node: ast.AST | None) -> str | None:
+        for decorator in getattr(node, "decorator_list", ()):
+            func = decorator.func if isinstance(decorator, ast.Call) else decorator
+            found = catalog.DECORATED_TYPES.get(self.resolve(func, self.module) or "")
+            if found is not None:
+                return found
+        return None
+
     def class_named(self, qualname: str | None) -> tuple[ast.ClassDef, ClassScope] | None:
         """The class of this module called `qualname` (the last one, if redefined)."""
         return self._classes_by_qualname.get(qualname) if qualname else None

@@ -39,6 +39,7 @@ ALIASES: dict[str, str] = {
     "httpx._api": "httpx",
     "httpx2._client.Client": "httpx2.Client",
     "langsmith.client.Client": "langsmith.Client",
+    "rq.queue.Queue": "rq.Queue",
     "httpx2._api": "httpx2",
     "openai._client.OpenAI": "openai.OpenAI",
     "openai.lib.azure.AzureOpenAI": "openai.AzureOpenAI",
