@@ -38,6 +38,10 @@ class BlockingClientCallInAsyncFunction(BlockingCallRule):
       `create_dataset`, `create_example`, ...; not `create_run` and the tracing calls,
       which go through its background queue, nor the `list_*` generators, which request
       only when iterated); `langsmith.AsyncClient` (awaited) is not reported;
+    - rq, which has no async API: `Queue.enqueue` (and `enqueue_call`, `enqueue_at`,
+      `enqueue_in`, `fetch_job`, ...), `Job.fetch`, a job's `refresh`, `get_status`,
+      `cancel`, ..., and `f.delay(...)` of a function decorated with `@job(queue)`, also
+      when `f` is imported from another module of the project: each is a round trip to Redis;
     - `smtplib.SMTP`/`SMTP_SSL` and `ftplib.FTP` (constructed with a host, which
       connects) and their commands: one diagnostic for a session the function connects
       and uses (`with smtplib.SMTP(host) as s: s.login(...); s.send_message(m)` is
