@@ -14,6 +14,7 @@ from typing import Iterable
 from ..semantic.call_cost import CallCost
 from .layout import ModuleName
 from .model import CHEAP, Chain, ProjectModel
+from .summary import FunctionSummary
 
 
 @dataclass
@@ -62,6 +63,14 @@ class ProjectContext:
         """What a decorator made of the project function `qualname` (see `catalog.DECORATED_TYPES`)."""
         symbol = self.project.resolve(qualname)
         return symbol.type if symbol is not None and symbol.kind == "function" else None
+
+    def function_result_type(self, qualname: str) -> str | None:
+        """The class the project function `qualname`'s return annotation names."""
+        symbol = self.project.resolve(qualname)
+        if symbol is None or symbol.kind != "function":
+            return None
+        found = self.project.callable_summary(symbol.qualname)
+        return found.returns if isinstance(found, FunctionSummary) else None
 
     def is_own(self, qualname: str) -> bool:
         """Defined in this very module (the per-file analysis already knows it)."""

@@ -120,6 +120,7 @@ class Summarizer:
         summary.reaches = self._reaches(function)
         summary.spawns = self._spawns(function)
         summary.memoised = self.model.is_memoised(function)
+        summary.returns = self.model.function_result_type(function.node, function.parent or self.model.module)
         injected = injected_signature(self.model, function.node)
         summary.injected = injected.to_json() if injected is not None else None
         for record in function.calls:

@@ -83,6 +83,9 @@ class FunctionSummary:
     # Parameters with FastAPI marker defaults, for a function a direct call reaches
     # unchanged (`rules/_injected_defaults.py`, FPI305): `Signature.to_json()`, or None.
     injected: dict | None = None
+    # The class its return annotation names (what it yields, for a generator): what a
+    # `Depends(f)` of another module injects.
+    returns: str | None = None
 
     @property
     def name(self) -> str:

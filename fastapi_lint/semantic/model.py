@@ -276,9 +276,19 @@ class SemanticModel:
             return None
         if binding.kind == "class":
             return binding.qualname
-        if binding.kind != "function" or getattr(binding.node, "returns", None) is None:
+        if binding.kind == "import" and self.project is not None:
+            # `Depends(get_db)` with `get_db` imported from another module of the project.
+            return self.project.function_result_type(binding.qualname)
+        if binding.kind != "function":
             return None
-        returns = binding.node.returns
+        return self.function_result_type(binding.node, scope)
+
+    def function_result_type(self, function: ast.AST, scope: Scope) -> str | None:
+        """What calling (or injecting) `function` gives, from its return annotation; for a
+        generator, what it yields."""
+        returns = getattr(function, "returns", None)
+        if returns is None:
+            return None
         if isinstance(returns, ast.Subscript) and self.resolve(returns.value, scope) in _YIELDING_ANNOTATIONS:
             elements = returns.slice.elts if isinstance(returns.slice, ast.Tuple) else [returns.slice]
             return self.annotation_type(elements[0], scope)
