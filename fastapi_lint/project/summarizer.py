@@ -90,9 +90,9 @@ class Summarizer:
         for name, binding in self.model.module.bindings.items():
             if binding.kind == "import":
                 self.summary.names[name] = ["import", binding.qualname]
-            elif binding.kind == "function" and self.model.function_decorated_type(binding.node):
+            elif binding.kind == "function" and (decorated := self.model.function_decorated_type(binding.node)):
                 # `@job(queue) def f`: other modules see what the decorator made of it.
-                self.summary.names[name] = ["function", self.model.function_decorated_type(binding.node)]
+                self.summary.names[name] = ["function", decorated]
             elif binding.kind in ("function", "class"):
                 self.summary.names[name] = [binding.kind]
             else:
