@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, TypeVar
 
 from .diagnostics import Diagnostic, FileResult, Location, SourceLines
+from .gc_pause import one_collection
 from .rules import Rule
 from .semantic.model import HTTP_EXCEPTION_CLASSES, SemanticModel, builds_instance
 from .semantic.run_once import exits_early
@@ -72,6 +73,9 @@ class Checker(FastAPIRegistration):
         # Lambdas passed straight to a call that runs them here (not to an offloader).
         self._inline_lambdas: set[int] = set()
         self._lone_project = None
+        # What the blocking-call rules (FPI100-FPI107 share one classifier) found each call
+        # to be: classified once per call, not once per rule (`BlockingCallRule.classify`).
+        self.blocking_calls: dict[tuple, object] = {}
         self._project_router_classes: dict[str, str] | None = None  # asked once per file
         # Calls and `+=` that may edit a router's routes in ways the model does not follow
         # (`include_router`, `.routes` passed or extended): the summary counts the ones
@@ -545,7 +549,13 @@ def check_source(
     """Check one file's source. Never raises for bad input: errors become the result's `error`.
 
     `project`: the file's place in a project (`fastapi_lint.project.ProjectContext`)."""
-    settings = settings or Settings()
+    # The file's tree and checker are made in `_check_source`, whose frame is gone when the
+    # collection at the end of the block runs: they are garbage by then, not survivors.
+    with one_collection():
+        return _check_source(source, filename, settings or Settings(), project)
+
+
+def _check_source(source: str | bytes, filename: str, settings: Settings, project) -> FileResult:
     result = FileResult(filename)
     try:
         text = decode_source(source)
@@ -592,9 +602,12 @@ def check_tree(
         return []
     lines = SourceLines(source_text)
     try:
-        diagnostics = _deeply(
-            lambda: Checker(tree, lines, filename, rules, settings, project=project).run()
-        )
+        # The checker is made inside the block, so it is garbage when the collection runs
+        # (the flake8 plugin's way in; `check_source` has paused the collector already).
+        with one_collection():
+            diagnostics = _deeply(
+                lambda: Checker(tree, lines, filename, rules, settings, project=project).run()
+            )
     except RecursionError:
         # Nesting deeper than the walk can follow (generated code): say so, like a
         # file that cannot be parsed, instead of crashing the run.

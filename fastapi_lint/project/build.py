@@ -37,6 +37,15 @@ PARALLEL_MIN_FILES = 100
 
 def summarize_source(data: bytes, relative: str, module: ModuleName) -> ModuleSummary:
     """One walk of the file (no rules), then its summary. Never raises for bad input."""
+    from ..gc_pause import one_collection
+
+    # The walk is a function of its own so that its tree and checker are gone (its frame
+    # is) when the collection at the end of the block runs.
+    with one_collection():
+        return _summarize_source(data, relative, module)
+
+
+def _summarize_source(data: bytes, relative: str, module: ModuleName) -> ModuleSummary:
     from ..checker import Checker, _recursion_limit
     from ..diagnostics import SourceLines
     from ..settings import Settings

@@ -36,7 +36,13 @@ class BlockingCallRule(Rule):
 
     def classify(self, call: ast.Call, ctx):
         """The call this rule's code may report (`BlockingCall`), wherever it happens."""
-        return classify_blocking_call(call, ctx, self.model, self.extra_blocking_calls())
+        extra = tuple(self.extra_blocking_calls())
+        # A call's target and scope are fixed for the walk: the answer is the same for each rule.
+        key = (id(call), ctx.target, extra)
+        known = self.checker.blocking_calls
+        if key not in known:
+            known[key] = classify_blocking_call(call, ctx, self.model, extra)
+        return known[key]
 
     def visit_call(self, call: ast.Call, ctx) -> None:
         # An awaited call is asynchronous; a `def`, lambda or offloaded callable runs
