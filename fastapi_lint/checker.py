@@ -496,6 +496,8 @@ class Checker(FastAPIRegistration):
         self._note_served_callbacks(node, target)
         if isinstance(node.func, ast.Attribute):
             self._register_router_call(node)
+        elif isinstance(node.func, ast.Call):
+            self._note_route_applied_by_hand(node)
         if (isinstance(node.func, ast.Attribute) and node.func.attr == "include_router") or any(
             isinstance(a, ast.Attribute) and a.attr == "routes" for a in node.args
         ):

@@ -40,6 +40,8 @@ def keep_served(checker: Checker, diagnostics: list[Diagnostic], drop: bool = Tr
     drop = drop and checker.model.project is not None
     if not serving.has_entries:
         return diagnostics  # no application in view: no evidence that anything is unserved
+    # Endpoints registered at run time: no entry reaching a function does not show it unserved.
+    drop_unreached = drop and not serving.computed_endpoints
     functions = _FunctionIndex(checker)
     # A finding reported for other functions' sake (FPI110's root cause, at a sync
     # helper's blocking call) is served as the function the rule names.
@@ -67,7 +69,7 @@ def keep_served(checker: Checker, diagnostics: list[Diagnostic], drop: bool = Tr
                 reach = dataclasses.replace(reach, direct=False)
             if reach is not None:
                 diagnostic = dataclasses.replace(diagnostic, message=f"{diagnostic.message} ({reach.describe()})")
-            elif drop and qualname is not None and project.knows_function(qualname):
+            elif drop_unreached and qualname is not None and project.knows_function(qualname):
                 continue  # no application runs it: a CLI, a worker, a script
         kept.append(diagnostic)
     return kept

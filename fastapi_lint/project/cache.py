@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # The format of `summary.py`'s summaries, in every cache key: bump it when what a summary
 # holds changes. (Kept here, not there: a run answered from the result cache reads the
 # keys and never a summary, so it need not import `summary.py`.)
-SUMMARY_VERSION = 16
+SUMMARY_VERSION = 17
 
 CACHE_DIRECTORY = ".fastapi_lint_cache"
 CACHE_FILE = "summaries.json"

@@ -37,7 +37,12 @@ as a task (`asyncio.create_task(poll())`, `tg.start_soon(worker)`) runs while th
 application serves, and is served.
 
 A project (or a lone file) with no entry at all gives no evidence either way: all of its
-code counts as served.
+code counts as served. So does a project whose application registers endpoints computed
+at run time (`app.add_api_route(route.path, make_endpoint(impl))`,
+`getattr(app, method)(path)(handler)`, an endpoint taken from a container or a
+parameter): the functions it serves have no name the analysis can follow, and its
+async code outside tests is reported as served, without an entry named (`--verbose`
+says where such a registration is).
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ from .summary import METHOD_BY_NAME, FunctionSummary
 
 # Which entry names a function reached from several: the most specific for a developer.
 _PRIORITY = ("route", "dependency", "middleware", "lifespan", "event handler", "startup handler",
-             "shutdown handler", "exception handler", "endpoint", "task")
+             "shutdown handler", "exception handler", "endpoint", "endpoint factory", "task")
 _MIDDLEWARE_METHODS = ("dispatch", "__call__")
 # Entries the application runs before it serves (startup) or after (shutdown).
 _STARTUP_KINDS = frozenset({"lifespan", "event handler", "startup handler", "shutdown handler"})
@@ -93,6 +98,20 @@ class Serving:
     @property
     def has_entries(self) -> bool:
         return bool(self._reach_map()) or bool(self._startup)
+
+    @property
+    def computed_endpoints(self) -> list[tuple[str, int]]:
+        """(path, line) of each registration of an endpoint computed at run time
+        (`app.add_api_route(route.path, make_endpoint(impl))`), outside tests: the
+        application serves functions no entry names, so that no entry reaches a function
+        is no evidence that it is not served."""
+        project = self.project
+        return [
+            (module.path, line)
+            for module in project.modules.values()
+            if not (project.root is not None and is_test_path(module.path))
+            for line in module.computed_endpoints
+        ]
 
     def reach(self, qualname: str) -> Reach | None:
         """How the application runs it while serving requests (None: it does not)."""

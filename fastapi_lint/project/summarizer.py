@@ -60,6 +60,10 @@ class Summarizer:
         for obj in self.model.routers:
             self.summary.routers.append(self._router(obj, index))
         self.summary.unmodelled_includes = self._unmodelled_includes()
+        self.summary.computed_endpoints = sorted({node.lineno for node in self.model.computed_endpoints})
+        for line in self.summary.computed_endpoints:
+            self.summary.notes.append([line, "an endpoint computed at run time is registered here: async code "
+                                             "no known entry reaches counts as served (see `async-scope`)"])
         self.summary.dependencies = sorted(self.model.dependency_names)
         self.summary.references = sorted(self.model.referenced_names)
         self._entries()
@@ -152,6 +156,12 @@ class Summarizer:
                     name = self.model.resolve(arg, function)
                     if name and not name.startswith("builtins."):
                         found[name] = None
+        for name in _returned_inner_functions(function.node):
+            # A factory's endpoint (`return health`): it runs where the factory's result is
+            # run (`add_api_route("/health", perform_health_check(runner))`).
+            resolved = self.model.resolve(ast.Name(id=name, ctx=ast.Load()), function)
+            if resolved:
+                found[resolved] = None
         return list(found)
 
     def _spawns(self, function: FunctionScope) -> list[str]:
@@ -198,7 +208,9 @@ class Summarizer:
         for expr, scope, kind in self.model.served_callbacks:
             qualname = self.model.resolve(expr, scope)
             if qualname:
-                entries.append([qualname, kind, f"{kind} `{qualname.rsplit('.', 1)[-1]}`"])
+                short = qualname.rsplit(".", 1)[-1]
+                label = f"an endpoint made by `{short}()`" if kind == "endpoint factory" else f"{kind} `{short}`"
+                entries.append([qualname, kind, label])
 
     def _decorator_label(self, function: FunctionScope, short: str) -> str:
         """`@router.post("/limits")` on a router the model does not follow (a subclass of
@@ -426,3 +438,15 @@ def _contains(outer: ast.AST, node: ast.AST) -> bool:
 
 def _inside(block: list[ast.stmt], node: ast.AST) -> bool:
     return any(_contains(statement, node) for statement in block)
+
+
+def _returned_inner_functions(node: ast.AST) -> list[str]:
+    """The names of the functions defined in `node`'s body that its body returns
+    (`def make(): async def endpoint(): ...; return endpoint`). Only the body's own
+    statements are looked at: the shape of a factory, at the cost of one pass over them."""
+    body = getattr(node, "body", ())
+    inner = {s.name for s in body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if not inner:
+        return []
+    return [s.value.id for s in body
+            if isinstance(s, ast.Return) and isinstance(s.value, ast.Name) and s.value.id in inner]

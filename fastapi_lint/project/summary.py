@@ -142,6 +142,9 @@ class ModuleSummary:
     # kind: `app.router`, a factory's result, a loop variable), and `.routes` handed to a
     # call (`app.routes.extend(router.routes)`): routers may be served in ways not modelled.
     unmodelled_includes: int = 0
+    # Lines where an application or router registers an endpoint computed at run time
+    # (`SemanticModel.computed_endpoints`).
+    computed_endpoints: list[int] = field(default_factory=list)
     notes: list[list] = field(default_factory=list)  # [line, message]
     error: str | None = None  # the file could not be read or parsed
 

@@ -104,6 +104,10 @@ class SemanticModel:
     # Callables an application is given to run (lifespan, handlers, middleware classes), as
     # written: (expression, the scope it is written in, kind). See `project/serving.py`.
     served_callbacks: list[tuple[ast.expr, Scope, str]] = field(default_factory=list)
+    # Registrations of endpoints computed at run time (`app.add_api_route(path, make(x))`,
+    # `getattr(app, method)(path)(handler)`): the application serves functions the
+    # analysis cannot name. See `Serving.computed_endpoints`.
+    computed_endpoints: list[ast.AST] = field(default_factory=list)
     # Roles given by other modules of the project (a dependency used in another module).
     project_roles: dict[ast.AST, str] = field(default_factory=dict)
 

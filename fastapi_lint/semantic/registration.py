@@ -278,10 +278,91 @@ class FastAPIRegistration:
             endpoint = call.args[1] if len(call.args) > 1 else next(
                 (k.value for k in call.keywords if k.arg == "endpoint"), None
             )
-            handler = self._definition_of(endpoint)
-            route = self._route_from_call(owner, func.attr, call, path_index=0, handler=handler, node=call)
-            if route is not None and handler is not None:
-                self.model.route_handlers.setdefault(handler, []).append(route)
+            self._register_endpoint(owner, func.attr, call, call, endpoint)
+
+    def _register_endpoint(self, owner: fm.RouterObject, attr: str, call: ast.Call, node: ast.AST,
+                           endpoint: ast.expr | None) -> None:
+        """A route registered with its endpoint as an argument (`add_api_route`, a route
+        decorator applied by hand): its handler when the endpoint names one (a function
+        or class here, a method of a value of a class here), what the application will
+        run otherwise (see `_endpoint_parts`)."""
+        handlers, factories, computed = self._endpoint_parts(endpoint)
+        route = self._route_from_call(owner, attr, call, path_index=0,
+                                      handler=handlers[0] if len(handlers) == 1 else None, node=node)
+        if route is None:
+            return
+        for handler in handlers:
+            self.model.route_handlers.setdefault(handler, []).append(route)
+        for factory in factories:
+            self.model.served_callbacks.append((factory, self.scope, "endpoint factory"))
+        if computed:
+            self.model.computed_endpoints.append(node)
+
+    def _endpoint_parts(self, expr: ast.expr | None) -> tuple[list[ast.AST], list[ast.expr], bool]:
+        """(handlers, factories, computed) of an endpoint expression. Handlers: functions,
+        classes and methods of this module it names. Factories: functions it calls to make
+        the endpoint (`perform_health_check(runner)` returning an inner `async def`): what
+        they define is what the application runs. Computed: an endpoint the analysis
+        cannot name (a parameter, a loop variable, an item of a container, a method of
+        one, the result of a call it cannot follow). Imported names are neither: their
+        modules' summaries say what they are."""
+        if expr is None or isinstance(expr, ast.Lambda):
+            return [], [], False
+        if isinstance(expr, ast.IfExp):
+            body, orelse = self._endpoint_parts(expr.body), self._endpoint_parts(expr.orelse)
+            return body[0] + orelse[0], body[1] + orelse[1], body[2] or orelse[2]
+        if isinstance(expr, ast.Call):
+            target = self.model.resolve(expr.func, self.scope)
+            if target == "functools.partial" and expr.args:
+                return self._endpoint_parts(expr.args[0])
+            if isinstance(expr.func, (ast.Name, ast.Attribute)) and self._names_function(expr.func):
+                return [], [expr.func], False
+            return [], [], True
+        if isinstance(expr, ast.Name):
+            handler = self._definition_of(expr)
+            if handler is not None:
+                return [handler], [], False
+        elif isinstance(expr, ast.Attribute):
+            method = self._method_of(expr)
+            if method is not None:
+                return [method], [], False
+        else:
+            return [], [], True
+        return [], [], not self._names_function(expr)
+
+    def _names_function(self, expr: ast.expr) -> bool:
+        """A function or class of this module, an imported name, or an attribute of one
+        (`views.health`): something a summary describes. Not a parameter or a value."""
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return False
+        binding = self.scope.lookup(root.id)
+        if binding is None:
+            return True  # bound later in the module, or a builtin
+        return binding.kind in ("function", "class", "import")
+
+    def _note_route_applied_by_hand(self, call: ast.Call) -> None:
+        """`app.get(path)(handler)`, as FastAPI's decorator does; and
+        `getattr(app, method)(path)(handler)`, a decorator chosen at run time, whose route
+        the analysis cannot know: its endpoint is recorded as computed."""
+        decorator = call.func
+        if not isinstance(decorator, ast.Call) or len(call.args) != 1:
+            return
+        func = decorator.func
+        if isinstance(func, ast.Attribute):
+            if func.attr not in fm.HTTP_METHOD_DECORATORS and func.attr not in ("api_route", "websocket"):
+                return
+            owner = self._router_of(func.value)
+            if owner is not None:
+                self._register_endpoint(owner, func.attr, decorator, call, call.args[0])
+        elif (
+            isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "getattr"
+            and len(func.args) >= 2 and not isinstance(func.args[1], ast.Constant)
+            and self.scope.lookup("getattr") is None and self._router_of(func.args[0]) is not None
+        ):
+            self.model.computed_endpoints.append(call)
 
     def _definition_of(self, expr: ast.expr | None) -> ast.AST | None:
         if isinstance(expr, ast.Name):
