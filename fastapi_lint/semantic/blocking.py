@@ -257,8 +257,12 @@ _METHODS: dict[str, _Family] = {
     ),
     "sqlite3.Cursor": _family(CLIENT, _SQLITE_ALT, "sqlite3.Cursor", _SQL_CURSOR),
     "psycopg2.extensions.connection": _family(CLIENT, _PG_ALT, "psycopg2 connection", "commit rollback"),
+    # A psycopg2 cursor (client-side, the default) receives the whole result in `execute`:
+    # `fetchone`/`fetchmany`/`fetchall` read it from memory. (A named, server-side cursor
+    # fetches from the server; those are rare in request handlers and not told apart.)
     "psycopg2.extensions.cursor": _family(
-        CLIENT, _PG_ALT, "psycopg2 cursor", _SQL_CURSOR | _words("copy_from copy_to copy_expert")
+        CLIENT, _PG_ALT, "psycopg2 cursor",
+        (_SQL_CURSOR - _words("fetchone fetchmany fetchall")) | _words("copy_from copy_to copy_expert")
     ),
     "psycopg.Connection": _family(
         CLIENT, "use `psycopg.AsyncConnection`", "psycopg.Connection", "connect execute commit rollback"
@@ -496,6 +500,9 @@ _OPENAI_MODULE_RESOURCES = _words(
     "chat completions embeddings files images audio moderations models fine_tuning beta "
     "batches uploads responses vector_stores containers evals conversations"
 )
+_OPENAI_CLIENT_RESOURCES = _OPENAI_MODULE_RESOURCES | _words(
+    "realtime webhooks with_raw_response with_streaming_response"
+)
 # openai < 1.0: `openai.ChatCompletion.create(...)` (and its `acreate` twin).
 _OPENAI_LEGACY_REQUESTS = _words("create retrieve list delete modify download")
 
@@ -504,8 +511,14 @@ def _is_openai_request(owner: str, method: str) -> bool:
     if not owner.startswith("openai.") or method.startswith("_") or not method[:1].islower():
         return False
     for client in _OPENAI_SYNC_CLIENTS:
-        if owner == client or owner.startswith(client + "."):
+        if owner == client:  # `client.post(path, cast_to=...)`: the low-level request methods
             return method not in _OPENAI_NO_IO
+        if owner.startswith(client + "."):
+            # A resource (`client.chat.completions`) makes requests; the client's settings
+            # and internals (`client.default_headers.get`, `client._custom_query.setdefault`)
+            # are plain values.
+            resource = owner[len(client) + 1:].split(".", 1)[0]
+            return resource in _OPENAI_CLIENT_RESOURCES and method not in _OPENAI_NO_IO
     parts = owner.split(".")
     if len(parts) >= 2 and parts[1] in _OPENAI_MODULE_RESOURCES:
         return True
