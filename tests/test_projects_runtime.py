@@ -39,8 +39,9 @@ from project_harness import all_projects
 # `tracker` imports pwdlib (not a test dependency) and has no shadowing; its routers are
 # built from a project subclass of APIRouter, which the route table does not place.
 # `registry` and `runner` register their routes at run time or in a factory (no table to
-# compare); test_computed_endpoints.py runs both.
-_ELSEWHERE = ("served", "casefile", "deps", "streams", "tracker", "teams", "registry", "runner")
+# compare); test_computed_endpoints.py runs both. `bedrock` imports boto3 (not a test
+# dependency) and has no shadowing.
+_ELSEWHERE = ("served", "casefile", "deps", "streams", "tracker", "teams", "registry", "runner", "bedrock")
 PROJECTS = [p for p in all_projects() if p.name not in _ELSEWHERE]
 _SAMPLES = {"int": "4711", "float": "2.5", "path": "zz/zz", "uuid": "12345678-1234-5678-1234-567812345678"}
 

@@ -225,11 +225,30 @@ class Serving:
                 by_name = name.startswith(METHOD_BY_NAME)
                 if by_name and guessed:
                     continue
-                for callee in self._callees(name):
+                callees = self._callees(name)
+                if not callees and not by_name and not guessed:
+                    # `ctx.session.delete()` with `ctx` typed and its `session` not: a method
+                    # of an object of unknown type, as if `ctx` were unknown too.
+                    fallback = self._method_of_untyped_attribute(name)
+                    if fallback is not None:
+                        callees, by_name = self._callees(fallback), True
+                for callee in callees:
                     if callee.qualname not in reached:
                         reached[callee.qualname] = Reach(entry, False)
                         queue.append((callee, entry, guessed or by_name))
         return reached
+
+    def _method_of_untyped_attribute(self, name: str) -> str | None:
+        """`Context.session.delete` (an attribute of a project class, its type unknown):
+        the by-name lead for `delete`."""
+        attribute, _, method = name.rpartition(".")
+        owner = attribute.rpartition(".")[0]
+        if not owner or method.startswith("__"):
+            return None
+        symbol = self.project.resolve(owner)
+        if symbol is None or symbol.kind != "class" or self.project.resolve(attribute) is not None:
+            return None
+        return METHOD_BY_NAME + method
 
     def _callees(self, name: str) -> list[FunctionSummary]:
         if name.startswith(METHOD_BY_NAME):

@@ -44,6 +44,8 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 HTTP_EXCEPTION_CLASSES = frozenset({"fastapi.HTTPException", "starlette.exceptions.HTTPException"})
 # `typing` names that are classes of values (file objects), not type constructors.
 _TYPING_FILE_CLASSES = frozenset({"typing.IO", "typing.TextIO", "typing.BinaryIO"})
+# `@property`, `@functools.cached_property`: reading the attribute calls the method.
+_PROPERTY_DECORATORS = frozenset({"builtins.property", "functools.cached_property"})
 # Return annotations of generator dependencies: the first argument is what is injected.
 _YIELDING_ANNOTATIONS = frozenset(
     f"{module}.{name}"
@@ -200,7 +202,7 @@ class SemanticModel:
             if isinstance(expr.value, ast.Name):
                 cls = self.self_class(expr.value, scope)
                 if cls is not None:
-                    return cls.attribute_types.get(expr.attr)
+                    return cls.attribute_types.get(expr.attr) or self._property_type(cls, expr.attr)
             owner_type = self.infer_type(expr.value, scope)
             if owner_type is not None:
                 return catalog.RESULT_TYPES.get(f"{owner_type}.{expr.attr}")
@@ -232,6 +234,16 @@ class SemanticModel:
             return None
         return None
 
+    def _property_type(self, cls: Scope, name: str) -> str | None:
+        """`self.client` where the class defines `@property def client(self) -> BaseClient`."""
+        binding = cls.bindings.get(name)
+        if binding is None or binding.kind != "function":
+            return None
+        decorators = getattr(binding.node, "decorator_list", ())
+        if not any(self.resolve(d, cls) in _PROPERTY_DECORATORS for d in decorators):
+            return None
+        return self.function_result_type(binding.node, cls)
+
     def call_result_type(self, call: ast.Call, scope: Scope) -> str | None:
         func = call.func
         target = self.resolve(func, scope)
@@ -245,7 +257,14 @@ class SemanticModel:
             if binding is not None and binding.kind == "class":
                 return binding.qualname
             if binding is not None and binding.kind == "function":
-                return None
+                # `node_path = _safe_path(...)` with `def _safe_path(...) -> Path`.
+                return self.function_result_type(binding.node, scope)
+            if binding is not None and binding.kind == "import" and self.project is not None:
+                # `self._client = create_bedrock_client(config)`, imported from another module
+                # of the project and annotated `-> BaseClient`.
+                found = self.project.function_result_type(target)
+                if found is not None:
+                    return found
             last = target.rsplit(".", 1)[-1]
             if target.startswith("builtins.") and last in catalog.BUILTIN_TYPES:
                 return target

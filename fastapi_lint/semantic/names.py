@@ -63,6 +63,8 @@ ALIASES: dict[str, str] = {
     "redis.client.Pipeline": "redis.Pipeline",
     "redis.asyncio.client": "redis.asyncio",
     "boto3.session.Session": "boto3.Session",
+    # What `boto3.client(...)` returns, as annotations name it (`-> BaseClient`).
+    "botocore.client.BaseClient": "boto3.client",
     "pathlib.PosixPath": "pathlib.Path",
     "pathlib.WindowsPath": "pathlib.Path",
     "subprocess.Popen": "subprocess.Popen",
