@@ -166,6 +166,8 @@ _FUNCTIONS: dict[str, tuple[str, str]] = {
     "socket.create_connection": (CLIENT, "use asyncio streams (`await asyncio.open_connection(...)`)"),
     # websocket-client: connects (TCP, TLS, the HTTP upgrade) before it returns.
     "websocket.create_connection": (CLIENT, _WEBSOCKET_CLIENT_ALT),
+    # Downloads the dataset from the Hub (or reads it from the local cache) before it returns.
+    "datasets.load_dataset": (CLIENT, ""),
     **{name: (HASHING, "") for name in _HASHING_FUNCTIONS.split()},
     **{f"passlib.hash.{scheme}.{method}": (HASHING, "") for scheme in _PASSLIB_SCHEMES.split()
        for method in _HASHER_METHODS.split()},
@@ -329,6 +331,28 @@ _METHODS: dict[str, _Family] = {
     # Extracting writes files; `write`/`add` read one: file I/O whatever holds the archive.
     "zipfile.ZipFile": _family(FILE_IO, _FILE_ALT, "ZipFile", "extract extractall write"),
     "tarfile.TarFile": _family(FILE_IO, _FILE_ALT, "TarFile", "extract extractall add"),
+    # IBM watsonx.ai's model clients (and their ibm-watson-machine-learning predecessors):
+    # each of these is an HTTPS request to the service.
+    **{
+        cls: _family(
+            CLIENT, "", cls.rpartition(".")[2],
+            "generate generate_text generate_text_stream chat chat_stream tokenize get_details",
+        )
+        for cls in (
+            "ibm_watsonx_ai.foundation_models.ModelInference",
+            "ibm_watson_machine_learning.foundation_models.Model",
+            "ibm_watson_machine_learning.foundation_models.ModelInference",
+        )
+    },
+    # Hugging Face `datasets`: a dataset's upload and its writes to disk.
+    "datasets.Dataset": _family(
+        CLIENT, "", "datasets.Dataset",
+        "push_to_hub save_to_disk to_csv to_json to_parquet to_sql",
+    ),
+    # `importlib.resources.files(package)`: a package's files, on disk for installed packages.
+    "importlib.resources.abc.Traversable": _family(
+        FILE_IO, _FILE_ALT, "Traversable", "read_text read_bytes open iterdir",
+    ),
     # websocket-client's connection: each frame sent or received waits on the socket.
     "websocket.WebSocket": _family(
         CLIENT, _WEBSOCKET_CLIENT_ALT, "websocket.WebSocket",

@@ -28,6 +28,15 @@ DECORATED_TYPES: dict[str, str] = {
 }
 
 RESULT_TYPES: dict[str, str] = {
+    # Hugging Face `datasets`
+    "datasets.load_dataset": "datasets.Dataset",
+    "datasets.Dataset.from_list": "datasets.Dataset",
+    "datasets.Dataset.from_dict": "datasets.Dataset",
+    "datasets.Dataset.from_pandas": "datasets.Dataset",
+    "datasets.concatenate_datasets": "datasets.Dataset",
+    # importlib.resources: a package's files (`files(pkg).joinpath("x").read_text()`)
+    "importlib.resources.files": "importlib.resources.abc.Traversable",
+    "importlib.resources.abc.Traversable.joinpath": "importlib.resources.abc.Traversable",
     # requests / httpx / urllib3 / http.client
     "requests.session": "requests.Session",
     "urllib.request.build_opener": "urllib.request.OpenerDirector",

@@ -265,6 +265,14 @@ class SemanticModel:
                 found = self.project.function_result_type(target)
                 if found is not None:
                     return found
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                # `self._get_client(model)` with `def _get_client(self, model) -> Model`.
+                cls = self.self_class(func.value, scope)
+                method = cls.bindings.get(func.attr) if cls is not None else None
+                if method is not None and method.kind == "function":
+                    found = self.function_result_type(method.node, cls)
+                    if found is not None:
+                        return found
             last = target.rsplit(".", 1)[-1]
             if target.startswith("builtins.") and last in catalog.BUILTIN_TYPES:
                 return target
