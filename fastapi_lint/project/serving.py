@@ -15,7 +15,9 @@ From there, served code is everything those functions call, await, or hand to a 
 (`background_tasks.add_task(notify)`, `asyncio.create_task(refresh())`), through any
 number of project functions and modules, functions defined inside them included (an
 async generator a route defines and streams with `StreamingResponse(events())`, which
-Starlette iterates on the event loop). A method called on a value of a project class
+Starlette iterates on the event loop), but not what a call runs on an event loop of its
+own (`asyncio.run(fetch())` in a sync helper served in the threadpool: the server's loop
+is not the one that waits). A method called on a value of a project class
 (`storage: StorageService`, `self.storage`) reaches that class's method and every
 override of it in the project's subclasses of the class (an abstract service and its
 implementations). A method called on an object whose type the

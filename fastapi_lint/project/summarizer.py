@@ -18,6 +18,9 @@ from .summary import METHOD_BY_NAME, CallSummary, ClassSummary, FunctionSummary,
 _MAX_TEXT = 60
 # Calls that start their first argument as a task on the loop (asyncio, anyio, trio).
 _TASK_STARTERS = frozenset({"create_task", "ensure_future", "start_soon", "run_coroutine_threadsafe"})
+# Calls that run a coroutine on an event loop of their own (`asyncio.run(main())` in a sync
+# helper): what they are given does not run on the server's loop, so it is not served.
+_OWN_LOOP_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "anyio.run", "trio.run"})
 
 
 def _answer_json(route: fm.Route) -> list | None:
@@ -144,7 +147,16 @@ class Summarizer:
         """What the function may run: the names it calls, and the names it passes to a call
         (`add_task(send_mail, ...)`, `asyncio.gather(*[f() ...])` is already a call)."""
         found: dict[str, None] = {}
+        own_loop = {
+            id(arg) for record in function.calls
+            if record.target in _OWN_LOOP_RUNNERS or (
+                isinstance(record.call.func, ast.Attribute) and record.call.func.attr == "run_until_complete"
+            )
+            for arg in record.call.args
+        }
         for record in function.calls:
+            if id(record.call) in own_loop:
+                continue
             if record.target and not record.target.startswith("builtins."):
                 found[record.target] = None
             elif record.target is None and isinstance(record.call.func, ast.Attribute):
