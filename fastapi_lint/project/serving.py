@@ -96,6 +96,7 @@ class Serving:
         self._reached: dict[str, Reach] | None = None
         self._startup: dict[str, Reach] = {}
         self._methods: dict[str, list[FunctionSummary]] | None = None
+        self._computed: list[tuple[str, int]] | None = None
 
     @property
     def has_entries(self) -> bool:
@@ -106,14 +107,16 @@ class Serving:
         """(path, line) of each registration of an endpoint computed at run time
         (`app.add_api_route(route.path, make_endpoint(impl))`), outside tests: the
         application serves functions no entry names, so that no entry reaches a function
-        is no evidence that it is not served."""
-        project = self.project
-        return [
-            (module.path, line)
-            for module in project.modules.values()
-            if not (project.root is not None and is_test_path(module.path))
-            for line in module.computed_endpoints
-        ]
+        is no evidence that it is not served. Computed once: each checked file asks."""
+        if self._computed is None:
+            project = self.project
+            self._computed = [
+                (module.path, line)
+                for module in project.modules.values()
+                if not (project.root is not None and is_test_path(module.path))
+                for line in module.computed_endpoints
+            ]
+        return self._computed
 
     def reach(self, qualname: str) -> Reach | None:
         """How the application runs it while serving requests (None: it does not)."""
