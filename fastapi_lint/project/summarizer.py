@@ -6,7 +6,7 @@ import ast
 
 from ..checker import Checker
 from ..semantic import fastapi_model as fm
-from ..semantic.blocking import classify_blocking_call
+from ..semantic.blocking import FILE_IO, classify_blocking_call
 from ..semantic.call_cost import CallCostJudge
 from ..semantic.model import ROUTE_DECORATOR_NAMES
 from ..semantic.registration import CALLBACK_KINDS
@@ -21,6 +21,8 @@ _TASK_STARTERS = frozenset({"create_task", "ensure_future", "start_soon", "run_c
 # Calls that run a coroutine on an event loop of their own (`asyncio.run(main())` in a sync
 # helper): what they are given does not run on the server's loop, so it is not served.
 _OWN_LOOP_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run", "anyio.run", "trio.run"})
+# What `isinstance(file, ...)` tests when a function opens its argument only if it is a path.
+_PATH_TYPES = frozenset({"os.PathLike", "pathlib.Path", "pathlib.PurePath", "builtins.str"})
 
 
 def _answer_json(route: fm.Route) -> list | None:
@@ -239,6 +241,12 @@ class Summarizer:
         # The call's text (`ast.unparse`, the dearest part) only for a call that is kept:
         # most are judged cheap and dropped.
         blocking = classify_blocking_call(call, ctx, self.model)
+        if blocking is not None and blocking.code == FILE_IO and self._opens_a_path_argument(call, ctx):
+            # `elif isinstance(file, os.PathLike): open(file)` beside branches for bytes and
+            # file objects: whether the helper touches a disk is the caller's choice, which
+            # a chain from an `async def` does not show (litellm's callers pass buffers).
+            display = _text(call.func)
+            return CallSummary(_position(call), display, ctx.target, None, "unknown", display + "()", ctx.target)
         if blocking is not None:
             return CallSummary(
                 _position(call), _text(call.func), ctx.target, [blocking.code, blocking.api], "blocking",
@@ -258,6 +266,27 @@ class Summarizer:
             scope = self.model.function_scope(cost.local)
             callee = self.model.scope_qualname(scope) if scope is not None else callee
         return CallSummary(_position(call), display, ctx.target, None, cost.kind, cost.api, callee)
+
+    def _opens_a_path_argument(self, call: ast.Call, ctx: CallContext) -> bool:
+        """Whether `call` is in the body of an `if isinstance(param, <path type>)` on one of
+        the function's own parameters: a helper that dispatches on what it was given."""
+        function = ctx.function
+        args = getattr(getattr(function, "node", None), "args", None)
+        if args is None:
+            return False
+        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        for guard in self.model.call_guards.get(id(call), ()):
+            if not isinstance(guard, ast.If) or not guard.body:
+                continue
+            test = guard.test
+            if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance"
+                    and len(test.args) == 2 and isinstance(test.args[0], ast.Name) and test.args[0].id in params):
+                continue
+            types = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+            inside = guard.body[0].lineno <= call.lineno <= (guard.body[-1].end_lineno or call.lineno)
+            if inside and any(self.model.resolve(t, ctx.scope) in _PATH_TYPES for t in types):
+                return True
+        return False
 
     def _external_routes(self, function: FunctionScope, qualname: str) -> None:
         """`@router.get(...)` where `router` was imported from another module, or built
