@@ -41,7 +41,7 @@ def keep_served(checker: Checker, diagnostics: list[Diagnostic], drop: bool = Tr
     if not serving.has_entries:
         return diagnostics  # no application in view: no evidence that anything is unserved
     # Endpoints registered at run time: no entry reaching a function does not show it unserved.
-    drop_unreached = drop and not serving.computed_endpoints
+    drop_unreached = drop and not serving.has_computed_endpoints
     functions = _FunctionIndex(checker)
     # A finding reported for other functions' sake (FPI110's root cause, at a sync
     # helper's blocking call) is served as the function the rule names.

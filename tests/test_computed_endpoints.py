@@ -48,17 +48,19 @@ def _found(root: Path, *args: str) -> dict[tuple[str, int], str]:
 def test_factories_partials_and_decorators_applied_by_hand_are_followed(tmp_path: Path) -> None:
     root = _copy("runner", tmp_path)
     found = _found(root)
-    assert found[("runner/server.py", 11)].endswith("(reached from an endpoint made by `perform_health_check()`)")
-    assert found[("runner/server.py", 18)].endswith("(in `GET /run_count`)")
-    assert found[("runner/server.py", 23)].endswith("(in `GET /status`)")
+    assert found[("runner/server.py", 12)].endswith("(reached from an endpoint made by `perform_health_check()`)")
+    assert found[("runner/server.py", 19)].endswith("(in `GET /run_count`)")
+    assert found[("runner/server.py", 24)].endswith("(in `GET /status`)")
     # Every endpoint is known: the worker no application runs is still left out, and so
     # is the coroutine a served sync helper runs with `asyncio.run` (a loop of its own)...
     assert ("runner/worker.py", 6) not in found
-    assert ("runner/server.py", 29) not in found
-    # ...both reported at the wider scope.
+    assert ("runner/server.py", 30) not in found
+    assert ("runner/server.py", 36) not in found  # `anyio.run(_count_lines)`
+    # ...all reported at the wider scope.
     wider = _found(root, "--async-scope", "application")
     assert ("runner/worker.py", 6) in wider
-    assert ("runner/server.py", 29) in wider
+    assert ("runner/server.py", 30) in wider
+    assert ("runner/server.py", 36) in wider
 
 
 def test_computed_endpoints_make_unreached_async_code_served(tmp_path: Path) -> None:
@@ -115,6 +117,6 @@ def test_the_runner_application_runs_what_the_factories_make(importable, monkeyp
     assert client.get("/run_count").json() == {"name": "run_count"}
     assert client.get("/status").json() == {"name": "status"}
     assert calls == [0.01, "https://runner.example.com/count", "https://runner.example.com/status"]
-    # `asyncio.run` in the threadpool: the sleep runs on a loop of its own, while the
-    # server's loop answers another request.
+    # `asyncio.run` and `anyio.run` in the threadpool: the sleeps run on loops of their
+    # own, while the server's loop answers other requests.
     assert client.get("/logs").json() == {"name": "logs", "lines": ["started"]}

@@ -118,6 +118,12 @@ class Serving:
             ]
         return self._computed
 
+    @property
+    def has_computed_endpoints(self) -> bool:
+        """What a checked file asks (a yes or no, so that its cached result does not
+        depend on where in its module a registration is)."""
+        return bool(self.computed_endpoints)
+
     def reach(self, qualname: str) -> Reach | None:
         """How the application runs it while serving requests (None: it does not)."""
         return self._reach_map().get(qualname)

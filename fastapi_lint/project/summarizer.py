@@ -13,6 +13,7 @@ from ..semantic.registration import CALLBACK_KINDS
 from ..rules._injected_defaults import signature as injected_signature
 from ..rules._path_params import PathUses
 from ..semantic.scopes import CallContext, FunctionScope
+from ..test_code import is_test_path
 from .summary import METHOD_BY_NAME, CallSummary, ClassSummary, FunctionSummary, ModuleSummary, RouterSummary
 
 _MAX_TEXT = 60
@@ -66,7 +67,8 @@ class Summarizer:
             self.summary.routers.append(self._router(obj, index))
         self.summary.unmodelled_includes = self._unmodelled_includes()
         self.summary.computed_endpoints = sorted({node.lineno for node in self.model.computed_endpoints})
-        for line in self.summary.computed_endpoints:
+        # A test's application serves no one (`Serving.computed_endpoints` ignores it too).
+        for line in [] if is_test_path(self.summary.path) else self.summary.computed_endpoints:
             self.summary.notes.append([line, "an endpoint computed at run time is registered here: async code "
                                              "no known entry reaches counts as served (see `async-scope`)"])
         self.summary.dependencies = sorted(self.model.dependency_names)
@@ -166,6 +168,8 @@ class Summarizer:
                 # method of that name (see `serving.py`, which decides how many may match).
                 found[f"{METHOD_BY_NAME}{record.call.func.attr}"] = None
             for arg in [*record.call.args, *(k.value for k in record.call.keywords)]:
+                if id(arg) in own_loop:  # `anyio.run(fetch)`: runs on a loop of its own
+                    continue
                 if isinstance(arg, (ast.Name, ast.Attribute)):
                     name = self.model.resolve(arg, function)
                     if name and not name.startswith("builtins."):
@@ -269,7 +273,9 @@ class Summarizer:
 
     def _opens_a_path_argument(self, call: ast.Call, ctx: CallContext) -> bool:
         """Whether `call` is in the body of an `if isinstance(param, <path type>)` on one of
-        the function's own parameters: a helper that dispatches on what it was given."""
+        the function's own parameters, a branch that opens that parameter
+        (`with open(str(file)) as f: f.read()`): a helper that dispatches on what it was
+        given. A branch that opens some other file is evidence whatever the caller passes."""
         function = ctx.function
         args = getattr(getattr(function, "node", None), "args", None)
         if args is None:
@@ -284,7 +290,9 @@ class Summarizer:
                 continue
             types = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
             inside = guard.body[0].lineno <= call.lineno <= (guard.body[-1].end_lineno or call.lineno)
-            if inside and any(self.model.resolve(t, ctx.scope) in _PATH_TYPES for t in types):
+            if inside and _branch_opens(guard, test.args[0].id) and any(
+                self.model.resolve(t, ctx.scope) in _PATH_TYPES for t in types
+            ):
                 return True
         return False
 
@@ -485,9 +493,24 @@ def _returned_inner_functions(node: ast.AST) -> list[str]:
     """The names of the functions defined in `node`'s body that its body returns
     (`def make(): async def endpoint(): ...; return endpoint`). Only the body's own
     statements are looked at: the shape of a factory, at the cost of one pass over them."""
-    body = getattr(node, "body", ())
+    body = getattr(node, "body", None)
+    if not isinstance(body, list):  # a lambda's body is an expression
+        return []
     inner = {s.name for s in body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
     if not inner:
         return []
     return [s.value.id for s in body
             if isinstance(s, ast.Return) and isinstance(s.value, ast.Name) and s.value.id in inner]
+
+
+def _branch_opens(guard: ast.If, name: str) -> bool:
+    """Whether a call in the `if`'s body is given the variable `name` (or is its method)."""
+    for statement in guard.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call):
+                parts = [*node.args, *(k.value for k in node.keywords)]
+                if isinstance(node.func, ast.Attribute):
+                    parts.append(node.func.value)
+                if any(isinstance(n, ast.Name) and n.id == name for part in parts for n in ast.walk(part)):
+                    return True
+    return False

@@ -52,10 +52,11 @@ class BlockingCallViaHelper(Rule):
     only builds a coroutine), functions passed by reference rather than called
     (`await asyncio.to_thread(send_report, ...)`, a callback), calls through a function
     received as a parameter, and calls that FPI100-FPI104 report themselves. Nor is file
-    I/O in the body of an `isinstance()` test of one of the helper's own parameters for a
-    path (`elif isinstance(file, os.PathLike): open(file)`, beside branches for bytes and
-    file objects): the helper opens a file only if its caller passes a path, and the chain
-    does not show what the caller passes.
+    I/O in a branch that tests one of the helper's own parameters for a path and opens it
+    (`elif isinstance(file, os.PathLike): with open(file) as f: f.read()`, beside branches
+    for bytes and file objects): the helper opens a file only if its caller passes a path,
+    and the chain does not show what the caller passes. A branch that opens another file
+    is evidence.
 
     A sync generator function runs none of its body when called: `chunks = read_chunks(p)`
     only builds the generator, and its file is opened where the generator is iterated.

@@ -344,11 +344,9 @@ _METHODS: dict[str, _Family] = {
             "ibm_watson_machine_learning.foundation_models.ModelInference",
         )
     },
-    # Hugging Face `datasets`: a dataset's upload and its writes to disk.
-    "datasets.Dataset": _family(
-        CLIENT, "", "datasets.Dataset",
-        "push_to_hub save_to_disk to_csv to_json to_parquet to_sql",
-    ),
+    # Hugging Face `datasets`: a dataset's upload to the Hub, and its writes to a database.
+    # (Its writes to disk, `save_to_disk`, `to_csv`..., are file I/O, not in the catalogue.)
+    "datasets.Dataset": _family(CLIENT, "", "datasets.Dataset", "push_to_hub to_sql"),
     # `importlib.resources.files(package)`: a package's files, on disk for installed packages.
     "importlib.resources.abc.Traversable": _family(
         FILE_IO, _FILE_ALT, "Traversable", "read_text read_bytes open iterdir",

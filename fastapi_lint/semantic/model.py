@@ -235,14 +235,17 @@ class SemanticModel:
         return None
 
     def _property_type(self, cls: Scope, name: str) -> str | None:
-        """`self.client` where the class defines `@property def client(self) -> BaseClient`."""
+        """`self.client` where the class defines `@property def client(self) -> BaseClient`
+        (the getter: with a `@client.setter`, the name's last binding is the setter)."""
         binding = cls.bindings.get(name)
         if binding is None or binding.kind != "function":
             return None
-        decorators = getattr(binding.node, "decorator_list", ())
-        if not any(self.resolve(d, cls) in _PROPERTY_DECORATORS for d in decorators):
-            return None
-        return self.function_result_type(binding.node, cls)
+        for node in getattr(cls.node, "body", ()):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name and any(
+                self.resolve(d, cls) in _PROPERTY_DECORATORS for d in node.decorator_list
+            ):
+                return self.function_result_type(node, cls)
+        return None
 
     def call_result_type(self, call: ast.Call, scope: Scope) -> str | None:
         func = call.func

@@ -306,7 +306,7 @@ class FastAPIRegistration:
         cannot name (a parameter, a loop variable, an item of a container, a method of
         one, the result of a call it cannot follow). Imported names are neither: their
         modules' summaries say what they are."""
-        if expr is None or isinstance(expr, ast.Lambda):
+        if expr is None or isinstance(expr, (ast.Lambda, ast.Constant)):
             return [], [], False
         if isinstance(expr, ast.IfExp):
             body, orelse = self._endpoint_parts(expr.body), self._endpoint_parts(expr.orelse)
