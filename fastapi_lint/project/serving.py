@@ -96,33 +96,27 @@ class Serving:
         self._reached: dict[str, Reach] | None = None
         self._startup: dict[str, Reach] = {}
         self._methods: dict[str, list[FunctionSummary]] | None = None
-        self._computed: list[tuple[str, int]] | None = None
+        self._computed: bool | None = None
 
     @property
     def has_entries(self) -> bool:
         return bool(self._reach_map()) or bool(self._startup)
 
     @property
-    def computed_endpoints(self) -> list[tuple[str, int]]:
-        """(path, line) of each registration of an endpoint computed at run time
-        (`app.add_api_route(route.path, make_endpoint(impl))`), outside tests: the
-        application serves functions no entry names, so that no entry reaches a function
-        is no evidence that it is not served. Computed once: each checked file asks."""
+    def has_computed_endpoints(self) -> bool:
+        """Whether a module outside tests registers an endpoint computed at run time
+        (`app.add_api_route(route.path, make_endpoint(impl))`): the application serves
+        functions no entry names, so that no entry reaches a function is no evidence that
+        it is not served. A yes or no, so that a file's cached result does not depend on
+        where in its module a registration is; computed once, since each checked file asks."""
         if self._computed is None:
             project = self.project
-            self._computed = [
-                (module.path, line)
+            self._computed = any(
+                module.computed_endpoints
                 for module in project.modules.values()
                 if not (project.root is not None and is_test_path(module.path))
-                for line in module.computed_endpoints
-            ]
+            )
         return self._computed
-
-    @property
-    def has_computed_endpoints(self) -> bool:
-        """What a checked file asks (a yes or no, so that its cached result does not
-        depend on where in its module a registration is)."""
-        return bool(self.computed_endpoints)
 
     def reach(self, qualname: str) -> Reach | None:
         """How the application runs it while serving requests (None: it does not)."""

@@ -67,7 +67,7 @@ class Summarizer:
             self.summary.routers.append(self._router(obj, index))
         self.summary.unmodelled_includes = self._unmodelled_includes()
         self.summary.computed_endpoints = sorted({node.lineno for node in self.model.computed_endpoints})
-        # A test's application serves no one (`Serving.computed_endpoints` ignores it too).
+        # A test's application serves no one (`Serving.has_computed_endpoints` ignores it too).
         for line in [] if is_test_path(self.summary.path) else self.summary.computed_endpoints:
             self.summary.notes.append([line, "an endpoint computed at run time is registered here: async code "
                                              "no known entry reaches counts as served (see `async-scope`)"])

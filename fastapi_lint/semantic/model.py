@@ -108,7 +108,7 @@ class SemanticModel:
     served_callbacks: list[tuple[ast.expr, Scope, str]] = field(default_factory=list)
     # Registrations of endpoints computed at run time (`app.add_api_route(path, make(x))`,
     # `getattr(app, method)(path)(handler)`): the application serves functions the
-    # analysis cannot name. See `Serving.computed_endpoints`.
+    # analysis cannot name. See `Serving.has_computed_endpoints`.
     computed_endpoints: list[ast.AST] = field(default_factory=list)
     # Roles given by other modules of the project (a dependency used in another module).
     project_roles: dict[ast.AST, str] = field(default_factory=dict)
